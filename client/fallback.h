@@ -1,0 +1,74 @@
+/*
+ * fallback.h - every reason clustcc-gcc compiles locally, by name, and the
+ * local run itself. The classifier's rules (argv.c) and the runtime
+ * fallbacks (no server, refused, timeout, ...) share one enum so that
+ * CLUSTCC_VERBOSE, the log and `clustcc-ctl status` use the same names
+ * (ccache's statistics do the same).
+ */
+#ifndef CLUSTCC_CLIENT_FALLBACK_H
+#define CLUSTCC_CLIENT_FALLBACK_H
+
+enum fallback_reason {
+	FALLBACK_NONE = 0,     /* not a fallback: remote */
+
+	/* Classifier: the command is not one compile of one C/C++ source. */
+	FALLBACK_NOT_COMPILE,      /* no -c: link, or compile and link */
+	FALLBACK_INFO_QUERY,       /* -v, --version, -dumpversion, -print-*, ... */
+	FALLBACK_PREPROCESS_ONLY,  /* -E */
+	FALLBACK_DEPS_ONLY,        /* -M or -MM without -MD/-MMD */
+	FALLBACK_SYNTAX_ONLY,      /* -fsyntax-only */
+	FALLBACK_ASSEMBLY_OUTPUT,  /* -S */
+	FALLBACK_NO_SOURCE,        /* no input file */
+	FALLBACK_MULTIPLE_SOURCES, /* more than one input file */
+	FALLBACK_STDIN_SOURCE,     /* input is "-" */
+	FALLBACK_STDOUT_OUTPUT,    /* -o - */
+	FALLBACK_DEV_NULL_OUTPUT,  /* output is /dev/null or not a regular path */
+	FALLBACK_LANGUAGE,         /* not C/C++ (asm, Fortran, ObjC, .i, ...) */
+	FALLBACK_PCH,              /* building or using a precompiled header */
+	FALLBACK_CONFTEST,         /* autoconf/cmake probe: tiny, often fails on purpose */
+	FALLBACK_RESPONSE_FILE,    /* @file */
+	FALLBACK_NATIVE_ARCH,      /* -march/-mtune/-mcpu=native */
+	FALLBACK_COVERAGE,         /* --coverage, -fprofile-arcs, -ftest-coverage */
+	FALLBACK_PROFILE,          /* -fprofile-generate/-use, -fauto-profile, ... */
+	FALLBACK_SIDE_OUTPUT,      /* writes files besides the object (-save-temps, -fdump-*, ...) */
+	FALLBACK_SPLIT_DWARF,      /* -gsplit-dwarf (.dwo) */
+	FALLBACK_HOST_FILES,       /* -B, -specs=, -wrapper, -fplugin=, ... */
+	FALLBACK_MODULES,          /* C++ modules */
+	FALLBACK_PREPROCESSOR_PASSTHROUGH, /* -Wp,..., -Xpreprocessor */
+	FALLBACK_ASSEMBLER_FILES,  /* -Wa,... that names files */
+
+	/* Runtime: the remote path was tried and could not be used. */
+	FALLBACK_DISABLED,         /* CLUSTCC_DISABLE=1 */
+	FALLBACK_NO_PORT_FILE,     /* CLUSTCC_PORT_FILE unset or file missing */
+	FALLBACK_BAD_PORT_FILE,    /* port file malformed */
+	FALLBACK_CONNECT_FAILED,   /* could not reach the head */
+	FALLBACK_TIMEOUT,          /* no answer in time */
+	FALLBACK_SEND_FAILED,      /* request could not be sent / reply malformed */
+	FALLBACK_TOO_BIG,          /* preprocessed source over the size limit */
+	FALLBACK_PREPROCESS_FAILED,/* local preprocessing failed (gcc reports it) */
+	FALLBACK_REFUSED_DRAINING, /* server is draining */
+	FALLBACK_REFUSED_BUSY,     /* server queue full */
+	FALLBACK_REFUSED_TOKEN,    /* token mismatch */
+	FALLBACK_REFUSED_VERSION,  /* protocol version mismatch */
+	FALLBACK_REFUSED_COMPILER, /* worker's compiler differs */
+	FALLBACK_REFUSED_OTHER,    /* malformed, rejected arg, internal */
+	FALLBACK_WORKER_FAILED,    /* compiler crashed/timed out on the worker */
+	FALLBACK_OUTPUT_FAILED,    /* could not write the returned object */
+	FALLBACK_INTERNAL,         /* out of memory or a clustcc bug */
+
+	FALLBACK_REASON_COUNT
+};
+
+/* Stable snake_case name, e.g. "native_arch"; never NULL. */
+const char *fallback_reason_name(enum fallback_reason reason);
+
+/* One-line human explanation, e.g. "-march=native would resolve on the worker". */
+const char *fallback_reason_help(enum fallback_reason reason);
+
+/*
+ * Replace this process with the real compiler, argv untouched
+ * (argv[0] = compiler path). Returns only on failure, with errno set.
+ */
+int fallback_exec(const char *compiler, char *const argv[]);
+
+#endif

@@ -1,0 +1,1 @@
+typedef int placeholder_output; /* module not written yet */

@@ -1,0 +1,1 @@
+typedef int placeholder_preprocess; /* module not written yet */

@@ -1,0 +1,1 @@
+typedef int placeholder_rpc; /* module not written yet */

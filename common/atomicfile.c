@@ -1,0 +1,1 @@
+typedef int placeholder_atomicfile; /* module not written yet */

@@ -1,0 +1,1 @@
+typedef int placeholder_fileio; /* module not written yet */

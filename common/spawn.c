@@ -1,0 +1,1 @@
+typedef int placeholder_spawn; /* module not written yet */

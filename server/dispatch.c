@@ -1,0 +1,1 @@
+typedef int placeholder_dispatch; /* module not written yet */

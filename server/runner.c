@@ -1,0 +1,1 @@
+typedef int placeholder_runner; /* module not written yet */

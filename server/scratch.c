@@ -1,0 +1,1 @@
+typedef int placeholder_scratch; /* module not written yet */
