@@ -1,1 +1,179 @@
-int main(void); int main(void) { return 1; } /* not written yet */
+/*
+ * ctl_main.c - clustcc-ctl: watch and stop a clustcc-server, and write
+ * configs. Data goes to stdout (status --json is pipeable), chatter and
+ * errors to stderr.
+ */
+#include <getopt.h>
+#include <nng/nng.h>
+#include <protobuf-c/protobuf-c.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "ctl.h"
+#include "exitcode.h"
+#include "rpc.h"
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+		"usage: clustcc-ctl [OPTIONS] status [--json]\n"
+		"       clustcc-ctl [OPTIONS] drain [--no-wait]\n"
+		"       clustcc-ctl config new PATH\n"
+		"       clustcc-ctl config keys\n"
+		"\n"
+		"  status        per-rank slots, running, done, failed; queue; totals\n"
+		"  drain         stop accepting compiles (clients compile locally),\n"
+		"                finish in-flight jobs, stop all ranks; waits until done\n"
+		"  config new    write a complete skeleton config (never overwrites)\n"
+		"  config keys   describe every config key\n"
+		"\n"
+		"options:\n"
+		"  -c, --config FILE     find the server through this config's port_file\n"
+		"  -p, --port-file FILE  find the server through this port file\n"
+		"                        (default: $CLUSTCC_PORT_FILE)\n"
+		"  -t, --timeout SECONDS how long to wait for answers (default 30)\n"
+		"  -j, --json            machine-readable output (status)\n"
+		"  -h, --help            show this help\n"
+		"  -V, --version         show versions\n"
+		"\n"
+		"examples:\n"
+		"  clustcc-ctl config new clustcc.json\n"
+		"  clustcc-ctl --config clustcc.json status\n"
+		"  CLUSTCC_PORT_FILE=$PWD/clustcc.port clustcc-ctl status --json\n"
+		"  clustcc-ctl --config clustcc.json drain\n");
+}
+
+static int bad_usage(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static int
+bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "clustcc-ctl: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\ntry 'clustcc-ctl --help'\n");
+	return EXIT_USAGE;
+}
+
+static int
+parse_options(int argc, char **argv, struct ctl_opts *o)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "port-file", required_argument, NULL, 'p' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "no-wait", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	char *end;
+
+	while ((c = getopt_long(argc, argv, "+c:p:t:jnhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'p':
+			o->port_file = optarg;
+			break;
+		case 't':
+			o->timeout_ms = strtol(optarg, &end, 10) * 1000;
+			if (*end || o->timeout_ms <= 0)
+				return bad_usage("--timeout: expected a positive number of seconds, got '%s'",
+						 optarg);
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'n':
+			o->wait = false;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_OK);
+		case 'V':
+			printf("clustcc-ctl %s (nng %s, protobuf-c %s)\n",
+			       CLUSTCC_VERSION, nng_version(),
+			       protobuf_c_version());
+			exit(EXIT_OK);
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	return EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctl_opts o = { .wait = true, .timeout_ms = 30000 };
+	const char *cmd;
+	int rc;
+
+	rc = parse_options(argc, argv, &o);
+	if (rc != EXIT_OK) {
+		fprintf(stderr, "try 'clustcc-ctl --help'\n");
+		return rc;
+	}
+	if (optind >= argc)
+		return bad_usage("%s", "missing command (status, drain or config)");
+	cmd = argv[optind++];
+	if (strcmp(cmd, "config") == 0)
+		return ctl_config(argc - optind, argv + optind);
+	/* Options may also follow the command: clustcc-ctl status --json. */
+	rc = parse_options(argc, argv, &o);
+	if (rc != EXIT_OK) {
+		fprintf(stderr, "try 'clustcc-ctl --help'\n");
+		return rc;
+	}
+	if (optind < argc)
+		return bad_usage("unexpected argument '%s'", argv[optind]);
+	if (strcmp(cmd, "status") == 0)
+		return ctl_status(&o);
+	if (strcmp(cmd, "drain") == 0)
+		return ctl_drain(&o);
+	return bad_usage("unknown command '%s' (expected status, drain or config)",
+			 cmd);
+}
+
+int
+ctl_find_server(const struct ctl_opts *o, struct portfile *pf, char *path,
+		size_t size)
+{
+	struct cfg *cfg = NULL;
+	struct cc_err err;
+	int rc;
+
+	if (o->port_file) {
+		snprintf(path, size, "%s", o->port_file);
+	} else if (o->config) {
+		if (cfg_load_file(o->config, &cfg, &err) != CC_OK) {
+			fprintf(stderr, "clustcc-ctl: %s\n", err.msg);
+			return EXIT_CONFIG;
+		}
+		snprintf(path, size, "%s", cfg->port_file);
+		cfg_free(cfg);
+	} else if (getenv("CLUSTCC_PORT_FILE")) {
+		snprintf(path, size, "%s", getenv("CLUSTCC_PORT_FILE"));
+	} else {
+		fprintf(stderr, "clustcc-ctl: no server given: use --config FILE, --port-file FILE or set CLUSTCC_PORT_FILE\n");
+		return EXIT_USAGE;
+	}
+	rc = portfile_read(path, pf, &err);
+	if (rc != CC_OK) {
+		fprintf(stderr, "clustcc-ctl: no server: %s\n", err.msg);
+		return EXIT_NO_SERVER;
+	}
+	return EXIT_OK;
+}

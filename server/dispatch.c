@@ -1,1 +1,589 @@
-typedef int placeholder_dispatch; /* module not written yet */
+/*
+ * dispatch.c - the head's scheduler loop.
+ *
+ * Every request reaches this thread through the jobq, so all scheduling
+ * state (slots, queue, in-flight jobs, counters) has one owner and no
+ * locks. Compiles wait in a FIFO until slots_pick() finds a free slot;
+ * a job placed on rank 0 runs as a child of this process (runner), one on
+ * a worker rank is sent over MPI. Results from both come back as packed
+ * WorkerResults and take the same path to the client. The loop sleeps in
+ * poll() on the jobq's wake-up fd, so a new request wakes it at once; while
+ * jobs run on workers it wakes every backoff step to poll MPI.
+ */
+#define LOG_MODULE "dispatch"
+#include "dispatch.h"
+
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backoff.h"
+#include "log.h"
+#include "monotime.h"
+#include "runner.h"
+#include "slots.h"
+
+#define MAX_LOCAL_REASONS 64
+#define IDLE_POLL_MS 200
+#define STOP_WAIT_MS 10000
+
+struct local_run {
+	struct runner *runner;
+};
+
+struct reason_count {
+	char *name;
+	uint64_t count;
+};
+
+struct head {
+	const struct dispatch_ctx *ctx;
+	const struct cfg *cfg;
+	struct slots *slots;
+	struct job *pending_head, *pending_tail;
+	size_t n_pending;
+	struct job **inflight;   /* jobs placed on a rank, awaiting a result */
+	size_t n_inflight, cap_inflight;
+	struct runner **local;   /* head-local compiles */
+	size_t n_local, cap_local;
+	bool draining;
+	int64_t start_ms;
+	uint64_t received, completed, refused_draining, refused_busy;
+	struct reason_count reasons[MAX_LOCAL_REASONS];
+	size_t n_reasons;
+};
+
+/* ---- replies ---------------------------------------------------------- */
+
+static void
+reply_response(struct head *h, struct job *job, Clustcc__Response *resp)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	struct cc_err err;
+	int rc;
+
+	resp->version = CODEC_PROTOCOL_VERSION;
+	rc = codec_pack(&resp->base, h->cfg->max_msg_bytes, &buf, &len, &err);
+	if (rc != CC_OK) {
+		log_error("job %llu: cannot pack reply: %s",
+			  (unsigned long long)job->id, err.msg);
+		rc = codec_pack_refusal(CLUSTCC__REFUSAL__REFUSAL_INTERNAL,
+					err.msg, &buf, &len);
+		if (rc != CC_OK)
+			return; /* out of memory: the client times out */
+	}
+	frontend_reply(h->ctx->fe, job->slot, buf, len);
+}
+
+static void
+reply_refusal(struct head *h, struct job *job, Clustcc__Refusal why,
+	      const char *text)
+{
+	Clustcc__Response resp = CLUSTCC__RESPONSE__INIT;
+
+	resp.refusal = why;
+	resp.message = (char *)text;
+	reply_response(h, job, &resp);
+	job_free(job);
+}
+
+/* ---- status, drain, local notices --------------------------------------- */
+
+static void
+count_reason(struct head *h, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < h->n_reasons; i++) {
+		if (strcmp(h->reasons[i].name, name) == 0) {
+			h->reasons[i].count++;
+			return;
+		}
+	}
+	if (h->n_reasons == MAX_LOCAL_REASONS || strlen(name) > 64)
+		name = "other";
+	for (i = 0; i < h->n_reasons; i++) {
+		if (strcmp(h->reasons[i].name, name) == 0) {
+			h->reasons[i].count++;
+			return;
+		}
+	}
+	if (h->n_reasons == MAX_LOCAL_REASONS)
+		return;
+	h->reasons[h->n_reasons].name = strdup(name);
+	if (!h->reasons[h->n_reasons].name)
+		return;
+	h->reasons[h->n_reasons++].count = 1;
+}
+
+static uint64_t
+refused_total(struct head *h, Clustcc__Refusal why)
+{
+	uint64_t n = frontend_refused(h->ctx->fe, why);
+
+	if (why == CLUSTCC__REFUSAL__REFUSAL_DRAINING)
+		n += h->refused_draining;
+	if (why == CLUSTCC__REFUSAL__REFUSAL_BUSY)
+		n += h->refused_busy;
+	return n;
+}
+
+static void
+answer_status(struct head *h, struct job *job)
+{
+	Clustcc__Response resp = CLUSTCC__RESPONSE__INIT;
+	Clustcc__StatusReply st = CLUSTCC__STATUS_REPLY__INIT;
+	int n = slots_nranks(h->slots);
+	Clustcc__RankStatus *ranks = calloc((size_t)n, sizeof(*ranks));
+	Clustcc__RankStatus **rank_ptrs = calloc((size_t)n, sizeof(*rank_ptrs));
+	Clustcc__ReasonCount refusals[16], local[MAX_LOCAL_REASONS];
+	Clustcc__ReasonCount *refusal_ptrs[16], *local_ptrs[MAX_LOCAL_REASONS];
+
+	if (!ranks || !rank_ptrs) {
+		free(ranks);
+		free(rank_ptrs);
+		reply_refusal(h, job, CLUSTCC__REFUSAL__REFUSAL_INTERNAL,
+			      "out of memory");
+		return;
+	}
+	for (int r = 0; r < n; r++) {
+		const struct slots_rank *sr = slots_rank(h->slots, r);
+
+		clustcc__rank_status__init(&ranks[r]);
+		ranks[r].rank = (uint32_t)r;
+		ranks[r].slots = (uint32_t)sr->slots;
+		ranks[r].running = (uint32_t)sr->running;
+		ranks[r].done = sr->done;
+		ranks[r].failed = sr->failed;
+		rank_ptrs[r] = &ranks[r];
+	}
+	st.n_ranks = (size_t)n;
+	st.ranks = rank_ptrs;
+	for (int why = 1; why <= CLUSTCC__REFUSAL__REFUSAL_INTERNAL; why++) {
+		uint64_t c = refused_total(h, (Clustcc__Refusal)why);
+
+		if (!c)
+			continue;
+		clustcc__reason_count__init(&refusals[st.n_refusals]);
+		refusals[st.n_refusals].reason =
+			(char *)codec_refusal_name((Clustcc__Refusal)why);
+		refusals[st.n_refusals].count = c;
+		refusal_ptrs[st.n_refusals] = &refusals[st.n_refusals];
+		st.refused += c;
+		st.n_refusals++;
+	}
+	st.refusals = refusal_ptrs;
+	for (size_t i = 0; i < h->n_reasons; i++) {
+		clustcc__reason_count__init(&local[i]);
+		local[i].reason = h->reasons[i].name;
+		local[i].count = h->reasons[i].count;
+		local_ptrs[i] = &local[i];
+	}
+	st.n_local_reasons = h->n_reasons;
+	st.local_reasons = local_ptrs;
+	st.queue_depth = (uint32_t)h->n_pending;
+	st.uptime_ms = (uint64_t)(monotime_ms() - h->start_ms);
+	st.draining = h->draining;
+	st.received = h->received;
+	st.completed = h->completed;
+	st.pid = (uint32_t)getpid();
+	st.version = (char *)CLUSTCC_VERSION;
+	resp.body_case = CLUSTCC__RESPONSE__BODY_STATUS;
+	resp.status = &st;
+	reply_response(h, job, &resp);
+	job_free(job);
+	free(ranks);
+	free(rank_ptrs);
+}
+
+static void
+start_drain(struct head *h, const char *why)
+{
+	if (h->draining)
+		return;
+	h->draining = true;
+	log_warn("draining (%s): %zu queued, %d running; new compiles are refused",
+		 why, h->n_pending, slots_running(h->slots));
+}
+
+static void
+answer_drain(struct head *h, struct job *job)
+{
+	Clustcc__Response resp = CLUSTCC__RESPONSE__INIT;
+	Clustcc__DrainReply dr = CLUSTCC__DRAIN_REPLY__INIT;
+
+	start_drain(h, "drain request");
+	dr.in_flight = (uint32_t)(h->n_pending + (size_t)slots_running(h->slots));
+	resp.body_case = CLUSTCC__RESPONSE__BODY_DRAIN;
+	resp.drain = &dr;
+	reply_response(h, job, &resp);
+	job_free(job);
+}
+
+static void
+answer_local(struct head *h, struct job *job)
+{
+	Clustcc__Response resp = CLUSTCC__RESPONSE__INIT;
+
+	count_reason(h, job->req->local->reason);
+	reply_response(h, job, &resp);
+	job_free(job);
+}
+
+/* ---- compiles ------------------------------------------------------------ */
+
+static void
+enqueue_compile(struct head *h, struct job *job)
+{
+	if (h->draining) {
+		h->refused_draining++;
+		reply_refusal(h, job, CLUSTCC__REFUSAL__REFUSAL_DRAINING,
+			      "server is draining");
+		return;
+	}
+	if (h->n_pending >= (size_t)h->cfg->max_queued_jobs) {
+		h->refused_busy++;
+		reply_refusal(h, job, CLUSTCC__REFUSAL__REFUSAL_BUSY,
+			      "compile queue is full");
+		return;
+	}
+	h->received++;
+	job->next = NULL;
+	if (h->pending_tail)
+		h->pending_tail->next = job;
+	else
+		h->pending_head = job;
+	h->pending_tail = job;
+	h->n_pending++;
+}
+
+static void
+handle_request(struct head *h, struct job *job)
+{
+	switch (job->req->body_case) {
+	case CLUSTCC__REQUEST__BODY_COMPILE:
+		enqueue_compile(h, job);
+		break;
+	case CLUSTCC__REQUEST__BODY_STATUS:
+		answer_status(h, job);
+		break;
+	case CLUSTCC__REQUEST__BODY_DRAIN:
+		answer_drain(h, job);
+		break;
+	case CLUSTCC__REQUEST__BODY_LOCAL:
+		answer_local(h, job);
+		break;
+	default:
+		reply_refusal(h, job, CLUSTCC__REFUSAL__REFUSAL_MALFORMED,
+			      "request has no body");
+	}
+}
+
+static int
+grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	size_t ncap = *cap ? *cap * 2 : 16;
+	void *p;
+
+	if (n < *cap)
+		return CC_OK;
+	p = realloc(*arr, ncap * elem);
+	if (!p)
+		return CC_ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return CC_OK;
+}
+
+static int
+run_on_head(struct head *h, const Clustcc__WorkerJob *wj, struct cc_err *err,
+	    Clustcc__Refusal *why)
+{
+	struct runner *r = NULL;
+	int rc;
+
+	if (grow((void **)&h->local, &h->cap_local, h->n_local,
+		 sizeof(*h->local)) != CC_OK) {
+		*why = CLUSTCC__REFUSAL__REFUSAL_INTERNAL;
+		return cc_err_set(err, CC_ENOMEM, "out of memory");
+	}
+	rc = runner_start(wj, h->cfg->scratch_dir, &r, why, err);
+	if (rc == CC_OK)
+		h->local[h->n_local++] = r;
+	return rc;
+}
+
+static int
+send_to_worker(struct head *h, int rank, const Clustcc__WorkerJob *wj,
+	       struct cc_err *err)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int rc = codec_pack(&wj->base, h->cfg->max_msg_bytes, &buf, &len, err);
+
+	if (rc != CC_OK)
+		return rc;
+	return transport_send(h->ctx->t, rank, TRANSPORT_TAG_JOB, buf, len, err);
+}
+
+/* Start job on rank; on failure the job is answered with a refusal. */
+static void
+place(struct head *h, struct job *job, int rank)
+{
+	Clustcc__WorkerJob wj = CLUSTCC__WORKER_JOB__INIT;
+	Clustcc__Refusal why = CLUSTCC__REFUSAL__REFUSAL_INTERNAL;
+	struct cc_err err;
+	int rc;
+
+	wj.job_id = job->id;
+	wj.compile = job->req->compile;
+	wj.timeout_ms = h->cfg->compile_timeout_ms;
+	if (grow((void **)&h->inflight, &h->cap_inflight, h->n_inflight,
+		 sizeof(*h->inflight)) != CC_OK) {
+		reply_refusal(h, job, why, "out of memory");
+		return;
+	}
+	rc = rank == 0 ? run_on_head(h, &wj, &err, &why)
+		       : send_to_worker(h, rank, &wj, &err);
+	if (rc != CC_OK) {
+		log_warn("job %llu: cannot start on rank %d: %s",
+			 (unsigned long long)job->id, rank, err.msg);
+		slots_start(h->slots, rank);
+		slots_finish(h->slots, rank, false);
+		reply_refusal(h, job, why, err.msg);
+		return;
+	}
+	log_debug("job %llu: %s -> rank %d", (unsigned long long)job->id,
+		  job->req->compile->source_name, rank);
+	slots_start(h->slots, rank);
+	job->rank = rank;
+	/* The source is on its way; keep only what the reply needs. */
+	codec_free(job->req);
+	job->req = NULL;
+	h->inflight[h->n_inflight++] = job;
+}
+
+static void
+place_pending(struct head *h)
+{
+	int rank;
+
+	while (h->pending_head && (rank = slots_pick(h->slots)) >= 0) {
+		struct job *job = h->pending_head;
+
+		h->pending_head = job->next;
+		if (!h->pending_head)
+			h->pending_tail = NULL;
+		h->n_pending--;
+		place(h, job, rank);
+	}
+}
+
+static struct job *
+take_inflight(struct head *h, uint64_t id)
+{
+	for (size_t i = 0; i < h->n_inflight; i++) {
+		struct job *job = h->inflight[i];
+
+		if (job->id == id) {
+			h->inflight[i] = h->inflight[--h->n_inflight];
+			return job;
+		}
+	}
+	return NULL;
+}
+
+/* A packed WorkerResult arrived from rank (0 = a head-local compile). */
+static void
+complete(struct head *h, int rank, const uint8_t *buf, size_t len)
+{
+	Clustcc__WorkerResult *wr = NULL;
+	Clustcc__Response resp = CLUSTCC__RESPONSE__INIT;
+	struct job *job;
+	struct cc_err err;
+
+	if (codec_unpack_worker_result(buf, len, &wr, &err) != CC_OK) {
+		log_error("bad result from rank %d: %s", rank, err.msg);
+		return;
+	}
+	job = take_inflight(h, wr->job_id);
+	if (!job) {
+		log_error("result for unknown job %llu from rank %d",
+			  (unsigned long long)wr->job_id, rank);
+		codec_free(wr);
+		return;
+	}
+	slots_finish(h->slots, job->rank,
+		     wr->refusal == CLUSTCC__REFUSAL__REFUSAL_NONE);
+	if (wr->refusal != CLUSTCC__REFUSAL__REFUSAL_NONE) {
+		log_warn("job %llu: rank %d: %s", (unsigned long long)job->id,
+			 job->rank, wr->message);
+		resp.refusal = wr->refusal;
+		resp.message = wr->message;
+	} else {
+		resp.body_case = CLUSTCC__RESPONSE__BODY_COMPILE;
+		resp.compile = wr->result;
+	}
+	reply_response(h, job, &resp);
+	h->completed++;
+	job_free(job);
+	codec_free(wr);
+}
+
+static bool
+poll_local(struct head *h)
+{
+	bool any = false;
+	size_t i = 0;
+
+	while (i < h->n_local) {
+		struct runner *r = h->local[i];
+		uint8_t *buf = NULL;
+		size_t len = 0;
+		bool done = false;
+
+		runner_poll(r, &done);
+		if (!done) {
+			i++;
+			continue;
+		}
+		any = true;
+		h->local[i] = h->local[--h->n_local];
+		if (runner_finish(r, 0, h->cfg->max_msg_bytes, &buf, &len) ==
+		    CC_OK)
+			complete(h, 0, buf, len);
+		free(buf);
+	}
+	return any;
+}
+
+static bool
+poll_workers(struct head *h)
+{
+	bool any = false;
+
+	for (;;) {
+		uint8_t *buf = NULL;
+		size_t len = 0;
+		int src = 0, tag = 0;
+		bool got = false;
+		struct cc_err err;
+
+		if (transport_recv(h->ctx->t, &got, &src, &tag, &buf, &len,
+				   &err) != CC_OK) {
+			log_error("%s", err.msg);
+			return any;
+		}
+		if (!got)
+			return any;
+		any = true;
+		if (tag == TRANSPORT_TAG_RESULT)
+			complete(h, src, buf, len);
+		else
+			log_warn("ignoring tag %d from rank %d", tag, src);
+		free(buf);
+	}
+}
+
+static bool
+take_requests(struct head *h)
+{
+	struct job *job = jobq_pop_all(h->ctx->q);
+	bool any = job != NULL;
+
+	jobq_clear_wakeups(h->ctx->q);
+	while (job) {
+		struct job *next = job->next;
+
+		handle_request(h, job);
+		job = next;
+	}
+	return any;
+}
+
+/* Sleep until a request arrives or it is time to poll MPI again. */
+static void
+wait_for_work(struct head *h, struct backoff *b)
+{
+	struct pollfd pfd = { .fd = jobq_wait_fd(h->ctx->q), .events = POLLIN };
+	bool busy = slots_running(h->slots) > 0 || transport_progress(h->ctx->t);
+	long us = backoff_next_us(b);
+	int ms = busy ? (int)((us + 999) / 1000) : IDLE_POLL_MS;
+
+	(void)poll(&pfd, 1, ms);
+}
+
+static void
+stop_workers(struct head *h)
+{
+	int n = transport_size(h->ctx->t);
+
+	for (int r = 1; r < n; r++) {
+		struct cc_err err;
+
+		if (transport_send(h->ctx->t, r, TRANSPORT_TAG_STOP, NULL, 0,
+				   &err) != CC_OK)
+			log_error("cannot stop rank %d: %s", r, err.msg);
+	}
+}
+
+static void
+free_head(struct head *h)
+{
+	struct job *job = h->pending_head;
+
+	while (job) {
+		struct job *next = job->next;
+
+		job_free(job);
+		job = next;
+	}
+	for (size_t i = 0; i < h->n_inflight; i++)
+		job_free(h->inflight[i]);
+	for (size_t i = 0; i < h->n_local; i++)
+		runner_abort(h->local[i]);
+	for (size_t i = 0; i < h->n_reasons; i++)
+		free(h->reasons[i].name);
+	free(h->inflight);
+	free(h->local);
+	slots_free(h->slots);
+}
+
+int
+dispatch_run(const struct dispatch_ctx *ctx)
+{
+	struct head h = { .ctx = ctx, .cfg = ctx->cfg };
+	struct backoff b;
+
+	h.slots = slots_new(transport_size(ctx->t), ctx->cfg->head_rank_tasks,
+			    ctx->cfg->worker_rank_cpus);
+	if (!h.slots) {
+		log_error("out of memory");
+		return 1;
+	}
+	h.start_ms = monotime_ms();
+	backoff_reset(&b);
+	for (;;) {
+		bool active = take_requests(&h);
+
+		if (*ctx->stop_requested)
+			start_drain(&h, "signal");
+		place_pending(&h);
+		active |= poll_local(&h);
+		active |= poll_workers(&h);
+		if (h.draining && !h.pending_head && h.n_inflight == 0)
+			break;
+		if (active)
+			backoff_reset(&b);
+		else
+			wait_for_work(&h, &b);
+	}
+	log_warn("drain complete: %llu compiles served; stopping %d worker ranks",
+		 (unsigned long long)h.completed, transport_size(ctx->t) - 1);
+	stop_workers(&h);
+	free_head(&h);
+	return 0;
+}

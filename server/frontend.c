@@ -1,1 +1,303 @@
-typedef int placeholder_frontend; /* module not written yet */
+/*
+ * frontend.c - nng REP contexts and their callbacks.
+ *
+ * Slot state machine (one nng_aio per slot, one callback for both
+ * directions):  RECV --request--> WAIT (job in the dispatcher)
+ *               WAIT --frontend_reply--> SEND --sent--> RECV
+ *               RECV --bad request--> SEND (refusal) --sent--> RECV
+ * A callback never blocks: it only decodes, pushes a job or starts a send
+ * (nng: aio callbacks "must not perform any blocking operations").
+ * Closed and cancelled results are normal at shutdown and end the slot.
+ */
+#define LOG_MODULE "frontend"
+#include "frontend.h"
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "monotime.h"
+
+#define REFUSAL_KINDS 16
+
+enum slot_state { SLOT_RECV, SLOT_WAIT, SLOT_SEND };
+
+struct fe_slot {
+	struct frontend *fe;
+	nng_ctx ctx;
+	nng_aio *aio;
+	enum slot_state state;  /* written by whoever owns the slot's turn */
+};
+
+struct frontend {
+	nng_socket sock;
+	nng_listener listener;
+	struct jobq *q;
+	const char *token;
+	size_t max_msg_bytes;
+	struct fe_slot *slots;
+	int n_slots;
+	_Atomic uint64_t next_job_id;
+	_Atomic int sending;
+	_Atomic uint64_t refused[REFUSAL_KINDS];
+};
+
+static void slot_cb(void *arg);
+
+static void
+arm_recv(struct fe_slot *s)
+{
+	s->state = SLOT_RECV;
+	nng_ctx_recv(s->ctx, s->aio);
+}
+
+static void
+send_bytes(struct fe_slot *s, uint8_t *buf, size_t len)
+{
+	nng_msg *msg = NULL;
+
+	if (nng_msg_alloc(&msg, len) != 0) {
+		free(buf);
+		log_error("out of memory for a %zu-byte reply", len);
+		arm_recv(s); /* the client times out and compiles locally */
+		return;
+	}
+	memcpy(nng_msg_body(msg), buf, len);
+	free(buf);
+	s->state = SLOT_SEND;
+	atomic_fetch_add(&s->fe->sending, 1);
+	nng_aio_set_msg(s->aio, msg);
+	nng_ctx_send(s->ctx, s->aio);
+}
+
+static void
+refuse(struct fe_slot *s, Clustcc__Refusal why, const char *text)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	if ((unsigned)why < REFUSAL_KINDS)
+		atomic_fetch_add(&s->fe->refused[why], 1);
+	log_info("refused request: %s: %s", codec_refusal_name(why), text);
+	if (codec_pack_refusal(why, text, &buf, &len) != CC_OK) {
+		arm_recv(s);
+		return;
+	}
+	send_bytes(s, buf, len);
+}
+
+static void
+on_request(struct fe_slot *s, nng_msg *msg)
+{
+	struct frontend *fe = s->fe;
+	Clustcc__Refusal why = CLUSTCC__REFUSAL__REFUSAL_NONE;
+	Clustcc__Request *req = NULL;
+	struct job *job;
+	struct cc_err err;
+
+	if (codec_unpack_request(nng_msg_body(msg), nng_msg_len(msg),
+				 fe->max_msg_bytes, fe->token, &req, &why,
+				 &err) != CC_OK) {
+		nng_msg_free(msg);
+		refuse(s, why, err.msg);
+		return;
+	}
+	nng_msg_free(msg);
+	job = calloc(1, sizeof(*job));
+	if (!job) {
+		codec_free(req);
+		refuse(s, CLUSTCC__REFUSAL__REFUSAL_INTERNAL, "out of memory");
+		return;
+	}
+	job->id = atomic_fetch_add(&fe->next_job_id, 1);
+	job->req = req;
+	job->slot = s;
+	job->rank = -1;
+	job->received_ms = monotime_ms();
+	s->state = SLOT_WAIT;
+	jobq_push(fe->q, job);
+}
+
+static void
+slot_cb(void *arg)
+{
+	struct fe_slot *s = arg;
+	int rv = nng_aio_result(s->aio);
+
+	if (s->state == SLOT_SEND) {
+		atomic_fetch_sub(&s->fe->sending, 1);
+		if (rv != 0) {
+			/* A failed send leaves the message with us. */
+			nng_msg_free(nng_aio_get_msg(s->aio));
+		}
+		if (rv == NNG_ECLOSED || rv == NNG_ECANCELED)
+			return;
+		arm_recv(s);
+		return;
+	}
+	if (rv == NNG_ECLOSED || rv == NNG_ECANCELED)
+		return;
+	if (rv != 0) {
+		log_warn("receive failed: %s", nng_strerror(rv));
+		arm_recv(s);
+		return;
+	}
+	on_request(s, nng_aio_get_msg(s->aio));
+}
+
+static int
+nng_fail(struct cc_err *err, int rv, const char *what, const char *url)
+{
+	cc_err_set(err, CC_ENNG, "%s '%s': %s", what, url, nng_strerror(rv));
+	if (err)
+		err->sys = rv;
+	return CC_ENNG;
+}
+
+static int
+listen_on(struct frontend *fe, const struct cfg *cfg, struct cc_err *err)
+{
+	int rv;
+
+	if ((rv = nng_rep0_open(&fe->sock)) != 0)
+		return nng_fail(err, rv, "cannot open socket for", cfg->endpoint);
+	rv = nng_socket_set_size(fe->sock, NNG_OPT_RECVMAXSZ,
+				 cfg->max_msg_bytes);
+	if (rv == 0)
+		rv = nng_listener_create(&fe->listener, fe->sock,
+					 cfg->endpoint);
+	if (rv == 0)
+		rv = nng_listener_start(fe->listener, 0);
+	if (rv != 0)
+		return nng_fail(err, rv, "cannot listen on", cfg->endpoint);
+	return CC_OK;
+}
+
+/* The URL clients dial: tcp gets the advertised host and bound port. */
+static int
+public_url(struct frontend *fe, const struct cfg *cfg, char *url, size_t size,
+	   struct cc_err *err)
+{
+	char host[256];
+	int port = 0, rv;
+
+	if (strncmp(cfg->endpoint, "tcp://", 6) != 0) {
+		snprintf(url, size, "%s", cfg->endpoint);
+		return CC_OK;
+	}
+	rv = nng_listener_get_int(fe->listener, NNG_OPT_TCP_BOUND_PORT, &port);
+	if (rv != 0)
+		return nng_fail(err, rv, "cannot read bound port of",
+				cfg->endpoint);
+	if (cfg->advertise_host && cfg->advertise_host[0]) {
+		snprintf(host, sizeof(host), "%s", cfg->advertise_host);
+	} else if (gethostname(host, sizeof(host)) != 0) {
+		snprintf(host, sizeof(host), "127.0.0.1");
+	}
+	host[sizeof(host) - 1] = '\0';
+	snprintf(url, size, "tcp://%s:%d", host, port);
+	return CC_OK;
+}
+
+static int
+open_slots(struct frontend *fe, int n_slots, struct cc_err *err)
+{
+	fe->slots = calloc((size_t)n_slots, sizeof(*fe->slots));
+	if (!fe->slots)
+		return cc_err_set(err, CC_ENOMEM, "out of memory");
+	for (int i = 0; i < n_slots; i++) {
+		struct fe_slot *s = &fe->slots[i];
+		int rv;
+
+		s->fe = fe;
+		rv = nng_aio_alloc(&s->aio, slot_cb, s);
+		if (rv == 0)
+			rv = nng_ctx_open(&s->ctx, fe->sock);
+		if (rv != 0) {
+			nng_aio_free(s->aio);
+			s->aio = NULL;
+			return cc_err_set(err, CC_ENNG,
+					  "cannot open context %d: %s", i,
+					  nng_strerror(rv));
+		}
+		fe->n_slots = i + 1;
+	}
+	for (int i = 0; i < n_slots; i++)
+		arm_recv(&fe->slots[i]);
+	return CC_OK;
+}
+
+int
+frontend_start(const struct cfg *cfg, struct jobq *q, const char *token,
+	       int n_slots, struct frontend **out, char *url, size_t size,
+	       struct cc_err *err)
+{
+	struct frontend *fe = calloc(1, sizeof(*fe));
+	int rc;
+
+	if (!fe)
+		return cc_err_set(err, CC_ENOMEM, "out of memory");
+	fe->q = q;
+	fe->token = token;
+	fe->max_msg_bytes = cfg->max_msg_bytes;
+	atomic_init(&fe->next_job_id, 1);
+	rc = listen_on(fe, cfg, err);
+	if (rc == CC_OK)
+		rc = public_url(fe, cfg, url, size, err);
+	if (rc == CC_OK)
+		rc = open_slots(fe, n_slots, err);
+	if (rc != CC_OK) {
+		frontend_free(fe);
+		return rc;
+	}
+	*out = fe;
+	return CC_OK;
+}
+
+void
+frontend_reply(struct frontend *fe, struct fe_slot *slot, uint8_t *buf,
+	       size_t len)
+{
+	(void)fe;
+	send_bytes(slot, buf, len);
+}
+
+uint64_t
+frontend_refused(const struct frontend *fe, Clustcc__Refusal why)
+{
+	if ((unsigned)why >= REFUSAL_KINDS)
+		return 0;
+	return atomic_load(&fe->refused[why]);
+}
+
+void
+frontend_flush(struct frontend *fe, int64_t wait_ms)
+{
+	int64_t deadline = monotime_ms() + wait_ms;
+	struct timespec nap = { 0, 1000000 };
+
+	while (atomic_load(&fe->sending) > 0 && monotime_ms() < deadline)
+		nanosleep(&nap, NULL);
+}
+
+void
+frontend_free(struct frontend *fe)
+{
+	if (!fe)
+		return;
+	nng_close(fe->sock);
+	for (int i = 0; i < fe->n_slots; i++) {
+		nng_aio_stop(fe->slots[i].aio);
+		nng_ctx_close(fe->slots[i].ctx);
+	}
+	for (int i = 0; i < fe->n_slots; i++)
+		nng_aio_free(fe->slots[i].aio);
+	free(fe->slots);
+	free(fe);
+}

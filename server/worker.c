@@ -1,1 +1,168 @@
-typedef int placeholder_worker; /* module not written yet */
+/*
+ * worker.c - a worker rank. It holds at most as many running compiles as
+ * the head gives it (the head counts slots), polls MPI and its children,
+ * and sleeps between polls: a blocking MPI_Recv would spin a core that a
+ * compiler should have. Worst-case added latency per job is the sleep cap
+ * of backoff.h; bench/idle_cpu.sh and bench/remote_overhead.sh measure
+ * both sides of that trade.
+ */
+#define LOG_MODULE "worker"
+#include "worker.h"
+
+#include <stdlib.h>
+
+#include "codec.h"
+#include "backoff.h"
+#include "log.h"
+#include "runner.h"
+
+struct worker {
+	struct transport *t;
+	const struct cfg *cfg;
+	int rank;
+	struct runner **running;
+	size_t n_running, cap_running;
+	bool stopping;
+};
+
+static void
+send_result(struct worker *w, uint8_t *buf, size_t len)
+{
+	struct cc_err err;
+
+	if (transport_send(w->t, 0, TRANSPORT_TAG_RESULT, buf, len, &err))
+		log_error("cannot send result to the head: %s", err.msg);
+}
+
+static void
+send_refusal(struct worker *w, uint64_t job_id, Clustcc__Refusal why,
+	     const char *msg)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	if (runner_pack_refusal(job_id, w->rank, why, msg, &buf, &len) == CC_OK)
+		send_result(w, buf, len);
+}
+
+static int
+add_running(struct worker *w, struct runner *r)
+{
+	if (w->n_running == w->cap_running) {
+		size_t cap = w->cap_running ? w->cap_running * 2 : 8;
+		struct runner **p = realloc(w->running, cap * sizeof(*p));
+
+		if (!p)
+			return CC_ENOMEM;
+		w->running = p;
+		w->cap_running = cap;
+	}
+	w->running[w->n_running++] = r;
+	return CC_OK;
+}
+
+static void
+start_job(struct worker *w, const uint8_t *buf, size_t len)
+{
+	Clustcc__WorkerJob *job = NULL;
+	Clustcc__Refusal why = CLUSTCC__REFUSAL__REFUSAL_INTERNAL;
+	struct runner *r = NULL;
+	struct cc_err err;
+
+	if (codec_unpack_worker_job(buf, len, &job, &err) != CC_OK) {
+		log_error("bad job from the head: %s", err.msg);
+		return; /* no job id to answer; the client times out */
+	}
+	log_debug("job %llu: start %s", (unsigned long long)job->job_id,
+		  job->compile->source_name);
+	if (runner_start(job, w->cfg->scratch_dir, &r, &why, &err) != CC_OK) {
+		log_warn("job %llu: refused: %s",
+			 (unsigned long long)job->job_id, err.msg);
+		send_refusal(w, job->job_id, why, err.msg);
+	} else if (add_running(w, r) != CC_OK) {
+		runner_abort(r);
+		send_refusal(w, job->job_id, CLUSTCC__REFUSAL__REFUSAL_INTERNAL,
+			     "out of memory");
+	}
+	codec_free(job);
+}
+
+static bool
+poll_messages(struct worker *w)
+{
+	bool any = false;
+
+	for (;;) {
+		uint8_t *buf = NULL;
+		size_t len = 0;
+		int src = 0, tag = 0;
+		bool got = false;
+		struct cc_err err;
+
+		if (transport_recv(w->t, &got, &src, &tag, &buf, &len, &err)) {
+			log_error("%s", err.msg);
+			return any;
+		}
+		if (!got)
+			return any;
+		any = true;
+		if (tag == TRANSPORT_TAG_JOB)
+			start_job(w, buf, len);
+		else if (tag == TRANSPORT_TAG_STOP)
+			w->stopping = true;
+		else
+			log_warn("ignoring message with tag %d from rank %d",
+				 tag, src);
+		free(buf);
+	}
+}
+
+static bool
+poll_running(struct worker *w)
+{
+	bool any = false;
+	size_t i = 0;
+
+	while (i < w->n_running) {
+		struct runner *r = w->running[i];
+		uint8_t *buf = NULL;
+		size_t len = 0;
+		bool done = false;
+
+		runner_poll(r, &done);
+		if (!done) {
+			i++;
+			continue;
+		}
+		any = true;
+		w->running[i] = w->running[--w->n_running];
+		if (runner_finish(r, w->rank, w->cfg->max_msg_bytes, &buf,
+				  &len) == CC_OK)
+			send_result(w, buf, len);
+	}
+	return any;
+}
+
+int
+worker_run(struct transport *t, const struct cfg *cfg)
+{
+	struct worker w = { .t = t, .cfg = cfg, .rank = transport_rank(t) };
+	struct backoff idle;
+
+	backoff_reset(&idle);
+	log_info("worker rank %d ready, %d slots", w.rank,
+		 cfg->worker_rank_cpus);
+	while (!w.stopping || w.n_running > 0) {
+		bool active = poll_messages(&w);
+
+		active |= poll_running(&w);
+		transport_progress(t);
+		if (active)
+			backoff_reset(&idle);
+		else
+			backoff_sleep(&idle);
+	}
+	free(w.running);
+	log_info("worker rank %d stopping", w.rank);
+	return 0;
+}

@@ -1,0 +1,57 @@
+/*
+ * runner.h - run one compile on this rank as a polled child process: the
+ * worker loop and the head's own compile slots both use it.
+ *
+ * runner_start() checks the job (same compiler, no forbidden argument),
+ * writes the preprocessed source to a private scratch directory and starts
+ * `<compiler> <args> -x cpp-output|c++-cpp-output -c in.i -o out.o` there.
+ * runner_poll() never blocks. When done, runner_finish() packs a
+ * WorkerResult: exit code, stdout, stderr and every file the compiler
+ * wrote, or a refusal if it crashed or timed out. Main thread only.
+ */
+#ifndef CLUSTCC_SERVER_RUNNER_H
+#define CLUSTCC_SERVER_RUNNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ccerr.h"
+#include "codec.h"
+
+struct runner;
+
+/*
+ * Start job (borrowed; not needed after the call). On success *out is
+ * the caller's. On failure returns a code, sets *refusal and err says why;
+ * nothing is left behind.
+ */
+int runner_start(const Clustcc__WorkerJob *job, const char *scratch_root,
+		 struct runner **out, Clustcc__Refusal *refusal,
+		 struct cc_err *err);
+
+/* Poll without blocking; *done once the compiler exited or timed out. */
+void runner_poll(struct runner *r, bool *done);
+
+/*
+ * Pack the WorkerResult of a finished runner into *buf (caller's) and free
+ * the runner and its scratch directory. rank is recorded in the result.
+ * Returns CC_ENOMEM or CC_ETOOBIG (result over max_bytes: packed as a
+ * refusal instead, still CC_OK) only on allocation failure.
+ */
+int runner_finish(struct runner *r, int rank, size_t max_bytes, uint8_t **buf,
+		  size_t *len);
+
+/* Kill the compiler, remove the scratch directory, free (NULL allowed). */
+void runner_abort(struct runner *r);
+
+uint64_t runner_job_id(const struct runner *r);
+
+/* Pack a WorkerResult that only refuses (for jobs that could not start). */
+int runner_pack_refusal(uint64_t job_id, int rank, Clustcc__Refusal refusal,
+			const char *message, uint8_t **buf, size_t *len);
+
+/* True if arg must never be run on a worker (loads or writes host files). */
+bool runner_arg_is_forbidden(const char *arg);
+
+#endif

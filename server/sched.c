@@ -1,1 +1,0 @@
-typedef int placeholder_sched; /* module not written yet */

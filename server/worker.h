@@ -1,0 +1,15 @@
+/*
+ * worker.h - the loop of a worker rank (rank >= 1): receive jobs from the
+ * head, run them with runner, send results back, until the head says stop.
+ * Main thread only.
+ */
+#ifndef CLUSTCC_SERVER_WORKER_H
+#define CLUSTCC_SERVER_WORKER_H
+
+#include "cfg.h"
+#include "transport.h"
+
+/* Returns 0 after a clean stop, an exit code otherwise. */
+int worker_run(struct transport *t, const struct cfg *cfg);
+
+#endif

@@ -1,0 +1,6 @@
+#include "sample.h"
+
+const char *greeting(void)
+{
+	return "hello from clustcc sample " SAMPLE_VERSION;
+}
