@@ -1,8 +1,10 @@
 /*
  * preprocess.c - runs gcc -E with the original command's preprocessor and
  * dependency options, so the .d file is written by gcc itself, exactly as
- * a local compile would write it. Full -E (not -fdirectives-only): see
- * docs/DESIGN.md, "Preprocessing mode". stderr is captured, not passed
+ * a local compile would write it. -fdirectives-only: includes and
+ * conditionals are resolved here, macros expand on the worker, so columns
+ * and "in expansion of macro" notes stay right and the client's part is
+ * faster (docs/DESIGN.md, "Preprocessing mode"). stderr is captured, not passed
  * through: if preprocessing fails, the wrapper compiles locally and gcc
  * prints its own diagnostics once.
  */
@@ -36,12 +38,13 @@ build_argv(const char *compiler, const struct compile_plan *plan,
 
 	while (plan->cpp_args[n])
 		n++;
-	argv = calloc(n + 4, sizeof(*argv));
+	argv = calloc(n + 5, sizeof(*argv));
 	if (!argv)
 		return NULL;
 	argv[k++] = compiler;
 	for (size_t i = 0; i < n; i++)
 		argv[k++] = plan->cpp_args[i];
+	argv[k++] = "-fdirectives-only";
 	argv[k++] = "-o";
 	argv[k++] = out;
 	return argv;

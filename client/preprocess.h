@@ -18,7 +18,8 @@ struct preprocessed {
 };
 
 /*
- * Run `compiler <plan->cpp_args> -o TMP` in a private temporary directory
+ * Run `compiler <plan->cpp_args> -fdirectives-only -o TMP` in a private
+ * temporary directory
  * and read the result (at most max_bytes). *exit_code is gcc's; on a
  * non-zero exit out holds nothing. Errors: CC_ESYS (could not run),
  * CC_ETOOBIG (output over max_bytes).

@@ -1,11 +1,20 @@
 /*
- * runner.c - one compile as a child process in a scratch directory.
+ * runner.c - one compile as child processes of this rank.
  *
- * The child is started with common/spawn (posix_spawn: safe after
- * MPI_Init) in its own process group, stdout and stderr to files in the
- * scratch directory, so nothing has to be drained while it runs. The
+ * Exact mode (docs/DESIGN.md): when the client's cwd is a directory here,
+ * stage CHECK preprocesses the client's command in that cwd; if its output
+ * equals the shipped source byte for byte, this rank sees the same inputs
+ * as the client, and stage COMPILE runs the client's own command there
+ * (output into the scratch directory): the object, its debug info and the
+ * diagnostics are what a local compile gives. Otherwise stage COMPILE
+ * compiles the shipped source in the scratch directory.
+ *
+ * Children are started with common/spawn (posix_spawn: safe after
+ * MPI_Init) in their own process group, stdout and stderr to files in the
+ * scratch directory, so nothing has to be drained while they run. The
  * compiler is identified by path, size and mtime: a different compiler at
- * the same path is refused, and the client compiles locally.
+ * the same path is refused, and the client compiles locally. All state is
+ * owned by the rank's main thread.
  */
 #define LOG_MODULE "runner"
 #include "runner.h"
@@ -14,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +41,13 @@
 
 extern char **environ;
 
+enum stage { STAGE_CHECK, STAGE_COMPILE };
+
 struct runner {
 	uint64_t job_id;
+	Clustcc__CompileRequest *req; /* owned copy, without the source */
+	enum stage stage;
+	bool exact;
 	char *dir;
 	pid_t pid;
 	int64_t start_ms;
@@ -49,10 +64,15 @@ runner_job_id(const struct runner *r)
 	return r->job_id;
 }
 
-/* Options that load or write files on the host running the compiler. */
+/*
+ * Options that load programs or files from the host, or write files
+ * outside the scratch directory (exact mode runs in the client's cwd).
+ */
 static const char *const forbidden_prefixes[] = {
 	"-B", "-specs", "--specs", "-wrapper", "-fplugin", "-iplugindir",
-	"@", "-o", "-save-temps", "-dumpdir", "-dumpbase", "-x",
+	"@", "-o", "-save-temps", "-dumpdir", "-dumpbase", "-M", "-aux-info",
+	"-fopt-info", "-fcallgraph-info", "-gsplit-dwarf", "-Wp,", "-Wa,",
+	"-Xpreprocessor", "-Xassembler", "-fdump-", "-fstack-usage",
 };
 
 bool
@@ -94,8 +114,10 @@ env_overridden(const Clustcc__CompileRequest *c, const char *entry)
 
 	if (strncmp(entry, "LC_", 3) == 0 || strncmp(entry, "LANG", 4) == 0)
 		return true; /* the client's locale replaces ours entirely */
+	/* Only an entry build_env() will add may replace ours. */
 	for (size_t i = 0; i < c->n_env; i++) {
-		if (strncmp(c->env[i], entry, len + 1) == 0)
+		if (env_name_allowed(c->env[i]) &&
+		    strncmp(c->env[i], entry, len + 1) == 0)
 			return true;
 	}
 	return false;
@@ -124,24 +146,50 @@ build_env(const Clustcc__CompileRequest *c)
 	return env;
 }
 
+/* compiler + args + "-o" + out, NULL-terminated; strings borrowed. */
 static const char **
-build_argv(const Clustcc__CompileRequest *c)
+argv_with_output(const char *compiler, char **args, size_t n_args,
+		 const char *out, size_t extra)
 {
 	size_t k = 0;
-	const char **argv = calloc(c->n_args + 9, sizeof(*argv));
+	const char **argv = calloc(n_args + extra + 4, sizeof(*argv));
 
 	if (!argv)
 		return NULL;
-	argv[k++] = c->compiler->path;
-	for (size_t i = 0; i < c->n_args; i++)
-		argv[k++] = c->args[i];
+	argv[k++] = compiler;
+	for (size_t i = 0; i < n_args; i++)
+		argv[k++] = args[i];
+	argv[k++] = "-o";
+	argv[k++] = out;
+	return argv;
+}
+
+/*
+ * Shipped mode: compile the -fdirectives-only output. gcc takes the
+ * compilation directory from its cwd here (the .i's working-directory
+ * line marker is not used in this mode), so map the scratch directory
+ * back to the client's; -fdebug-prefix-map is not recorded in
+ * DW_AT_producer.
+ */
+static const char **
+shipped_argv(const struct runner *r, char *prefix_map)
+{
+	const Clustcc__CompileRequest *c = r->req;
+	const char **argv = argv_with_output(c->compiler->path, c->args,
+					     c->n_args, "out.o", 8);
+	size_t k;
+
+	if (!argv)
+		return NULL;
+	k = c->n_args + 3;
+	argv[k++] = "-fpreprocessed";
+	argv[k++] = "-fdirectives-only";
 	argv[k++] = "-x";
-	argv[k++] = strcmp(c->language, "c++") == 0 ? "c++-cpp-output"
-						    : "cpp-output";
+	argv[k++] = strcmp(c->language, "c++") == 0 ? "c++" : "c";
 	argv[k++] = "-c";
 	argv[k++] = "in.i";
-	argv[k++] = "-o";
-	argv[k++] = "out.o";
+	if (c->cwd[0])
+		argv[k++] = prefix_map;
 	return argv;
 }
 
@@ -169,31 +217,46 @@ check_compiler(const Clustcc__CompilerId *id, Clustcc__Refusal *refusal,
 }
 
 static int
-check_job(const Clustcc__CompileRequest *c, Clustcc__Refusal *refusal,
-	  struct cc_err *err)
+check_args(char **args, size_t n, bool shipped, Clustcc__Refusal *refusal,
+	   struct cc_err *err)
 {
-	int rc = check_compiler(c->compiler, refusal, err);
-
-	if (rc != CC_OK)
-		return rc;
-	for (size_t i = 0; i < c->n_args; i++) {
-		if (runner_arg_is_forbidden(c->args[i])) {
+	for (size_t i = 0; i < n; i++) {
+		/* The worker sets the language of the shipped source itself. */
+		if (runner_arg_is_forbidden(args[i]) ||
+		    (shipped && strncmp(args[i], "-x", 2) == 0)) {
 			*refusal = CLUSTCC__REFUSAL__REFUSAL_REJECTED_ARG;
 			return cc_err_set(err, CC_EINVAL,
 					  "argument '%.200s' is never run on a worker",
-					  c->args[i]);
+					  args[i]);
 		}
 	}
 	return CC_OK;
 }
 
 static int
-spawn_compiler(struct runner *r, const Clustcc__CompileRequest *c,
-	       struct cc_err *err)
+check_job(const Clustcc__CompileRequest *c, Clustcc__Refusal *refusal,
+	  struct cc_err *err)
+{
+	int rc = check_compiler(c->compiler, refusal, err);
+
+	if (rc == CC_OK)
+		rc = check_args(c->args, c->n_args, true, refusal, err);
+	if (rc == CC_OK)
+		rc = check_args(c->check_args, c->n_check_args, false, refusal,
+				err);
+	if (rc == CC_OK)
+		rc = check_args(c->exact_args, c->n_exact_args, false, refusal,
+				err);
+	return rc;
+}
+
+/* Start argv in cwd; its stdout/stderr go to <scratch>/.<tag>.out/.err */
+static int
+spawn_in(struct runner *r, const char **argv, const char *cwd,
+	 const char *tag, struct cc_err *err)
 {
 	char out_path[4096], err_path[4096];
-	const char **argv = build_argv(c);
-	char **envp = build_env(c);
+	char **envp = build_env(r->req);
 	struct spawn_opts opts = { 0 };
 	int rc;
 
@@ -202,11 +265,11 @@ spawn_compiler(struct runner *r, const Clustcc__CompileRequest *c,
 		free(envp);
 		return cc_err_set(err, CC_ENOMEM, "out of memory");
 	}
-	snprintf(out_path, sizeof(out_path), "%s/.stdout", r->dir);
-	snprintf(err_path, sizeof(err_path), "%s/.stderr", r->dir);
+	snprintf(out_path, sizeof(out_path), "%s/.%s.out", r->dir, tag);
+	snprintf(err_path, sizeof(err_path), "%s/.%s.err", r->dir, tag);
 	opts.argv = argv;
 	opts.envp = (const char *const *)envp;
-	opts.cwd = r->dir;
+	opts.cwd = cwd;
 	opts.stdin_path = "/dev/null";
 	opts.stdout_path = out_path;
 	opts.stderr_path = err_path;
@@ -214,6 +277,120 @@ spawn_compiler(struct runner *r, const Clustcc__CompileRequest *c,
 	free((void *)argv);
 	free(envp);
 	return rc;
+}
+
+static char *
+scratch_path(const struct runner *r, const char *name)
+{
+	size_t size = strlen(r->dir) + strlen(name) + 2;
+	char *p = malloc(size);
+
+	if (p)
+		snprintf(p, size, "%s/%s", r->dir, name);
+	return p;
+}
+
+static int
+start_shipped(struct runner *r, struct cc_err *err)
+{
+	size_t size = strlen(r->dir) + strlen(r->req->cwd) + 32;
+	char *map = malloc(size);
+	int rc;
+
+	if (!map)
+		return cc_err_set(err, CC_ENOMEM, "out of memory");
+	snprintf(map, size, "-fdebug-prefix-map=%s=%s", r->dir, r->req->cwd);
+	r->stage = STAGE_COMPILE;
+	r->exact = false;
+	rc = spawn_in(r, shipped_argv(r, map), r->dir, "compile", err);
+	free(map);
+	return rc;
+}
+
+static int
+start_exact(struct runner *r, struct cc_err *err)
+{
+	char *out = scratch_path(r, "out.o");
+	int rc;
+
+	if (!out)
+		return cc_err_set(err, CC_ENOMEM, "out of memory");
+	r->stage = STAGE_COMPILE;
+	r->exact = true;
+	rc = spawn_in(r,
+		      argv_with_output(r->req->compiler->path,
+				       r->req->exact_args,
+				       r->req->n_exact_args, out, 0),
+		      r->req->cwd, "compile", err);
+	free(out);
+	return rc;
+}
+
+static bool
+exact_possible(const Clustcc__CompileRequest *c)
+{
+	struct stat st;
+
+	return c->n_check_args > 0 && c->n_exact_args > 0 && c->cwd[0] == '/' &&
+	       stat(c->cwd, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int
+start_check(struct runner *r, struct cc_err *err)
+{
+	char *out = scratch_path(r, ".check.i");
+	int rc;
+
+	if (!out)
+		return cc_err_set(err, CC_ENOMEM, "out of memory");
+	r->stage = STAGE_CHECK;
+	rc = spawn_in(r,
+		      argv_with_output(r->req->compiler->path,
+				       r->req->check_args,
+				       r->req->n_check_args, out, 0),
+		      r->req->cwd, "check", err);
+	free(out);
+	return rc;
+}
+
+/* True if .check.i exists and equals in.i byte for byte. */
+static bool
+check_matches(const struct runner *r, size_t max)
+{
+	char *a_path = scratch_path(r, "in.i"), *b_path = scratch_path(r, ".check.i");
+	char *a = NULL, *b = NULL;
+	size_t la = 0, lb = 0;
+	bool same = false;
+
+	if (a_path && b_path &&
+	    fileio_read_all(a_path, max, &a, &la, NULL) == CC_OK &&
+	    fileio_read_all(b_path, max, &b, &lb, NULL) == CC_OK)
+		same = la == lb && memcmp(a, b, la) == 0;
+	if (b_path)
+		unlink(b_path);
+	free(a);
+	free(b);
+	free(a_path);
+	free(b_path);
+	return same;
+}
+
+/* Deep copy of the request without the (large) source. */
+static Clustcc__CompileRequest *
+copy_request(const Clustcc__CompileRequest *c)
+{
+	Clustcc__CompileRequest tmp = *c;
+	Clustcc__CompileRequest *copy;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	tmp.source.data = NULL;
+	tmp.source.len = 0;
+	if (codec_pack(&tmp.base, 0, &buf, &len, NULL) != CC_OK)
+		return NULL;
+	copy = clustcc__compile_request__unpack(NULL, len, buf);
+	free(buf);
+	return copy;
 }
 
 static int
@@ -243,11 +420,14 @@ runner_start(const Clustcc__WorkerJob *job, const char *scratch_root,
 		return cc_err_set(err, CC_ENOMEM, "out of memory");
 	r->job_id = job->job_id;
 	r->pid = -1;
-	rc = scratch_create(scratch_root, job->job_id, &r->dir, err);
+	r->req = copy_request(job->compile);
+	rc = r->req ? scratch_create(scratch_root, job->job_id, &r->dir, err)
+		    : cc_err_set(err, CC_ENOMEM, "out of memory");
 	if (rc == CC_OK)
 		rc = write_source(r->dir, &job->compile->source, err);
 	if (rc == CC_OK)
-		rc = spawn_compiler(r, job->compile, err);
+		rc = exact_possible(r->req) ? start_check(r, err)
+					    : start_shipped(r, err);
 	if (rc != CC_OK) {
 		runner_abort(r);
 		return rc;
@@ -259,6 +439,24 @@ runner_start(const Clustcc__WorkerJob *job, const char *scratch_root,
 	return CC_OK;
 }
 
+/* The check preprocess finished with code: go on with the compile. */
+static void
+after_check(struct runner *r, int code)
+{
+	struct cc_err err;
+	bool same = code == 0 && check_matches(r, SIZE_MAX);
+	int rc;
+
+	log_debug("job %llu: exact-mode check %s", (unsigned long long)r->job_id,
+		  same ? "matches" : "differs: compiling the shipped source");
+	rc = same ? start_exact(r, &err) : start_shipped(r, &err);
+	if (rc != CC_OK) {
+		log_warn("job %llu: %s", (unsigned long long)r->job_id, err.msg);
+		r->done = true;
+		r->exit_code = 128 + SIGKILL; /* reported as a worker failure */
+	}
+}
+
 void
 runner_poll(struct runner *r, bool *done)
 {
@@ -268,6 +466,11 @@ runner_poll(struct runner *r, bool *done)
 	if (!r->done && spawn_poll(r->pid, &exited, &code, NULL) != CC_OK) {
 		exited = true;  /* lost the child (ECHILD): report a failure */
 		code = 128 + SIGKILL;
+	}
+	if (!r->done && exited && r->stage == STAGE_CHECK) {
+		r->pid = -1;
+		after_check(r, code);
+		exited = false;
 	}
 	if (!r->done && exited) {
 		r->done = true;
@@ -373,9 +576,11 @@ pack_result(struct runner *r, int rank, size_t max_bytes, uint8_t **buf,
 	res.job_id = r->job_id;
 	res.run_ms = r->run_ms;
 	res.outputs = files;
-	rc = read_scratch_file(r->dir, ".stdout", max_bytes, &res.stdout_data);
+	res.exact = r->exact;
+	rc = read_scratch_file(r->dir, ".compile.out", max_bytes,
+			       &res.stdout_data);
 	if (rc == CC_OK)
-		rc = read_scratch_file(r->dir, ".stderr", max_bytes,
+		rc = read_scratch_file(r->dir, ".compile.err", max_bytes,
 				       &res.stderr_data);
 	if (rc == CC_OK)
 		rc = collect_outputs(r->dir, max_bytes, &res, files, storage);
@@ -436,6 +641,7 @@ runner_abort(struct runner *r)
 		log_warn("job %llu: could not remove scratch directory '%s'",
 			 (unsigned long long)r->job_id, r->dir);
 	free(r->dir);
+	codec_free(r->req);
 	free(r);
 }
 

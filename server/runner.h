@@ -4,10 +4,12 @@
  *
  * runner_start() checks the job (same compiler, no forbidden argument),
  * writes the preprocessed source to a private scratch directory and starts
- * `<compiler> <args> -x cpp-output|c++-cpp-output -c in.i -o out.o` there.
- * runner_poll() never blocks. When done, runner_finish() packs a
- * WorkerResult: exit code, stdout, stderr and every file the compiler
- * wrote, or a refusal if it crashed or timed out. Main thread only.
+ * the compile: in exact mode the client's own command in the client's cwd
+ * once a preprocessing check proves this rank sees the same inputs, else
+ * the shipped source (see runner.c and docs/DESIGN.md). runner_poll()
+ * never blocks. When done, runner_finish() packs a WorkerResult: exit
+ * code, stdout, stderr and every file the compiler wrote into the scratch
+ * directory, or a refusal if it crashed or timed out. Main thread only.
  */
 #ifndef CLUSTCC_SERVER_RUNNER_H
 #define CLUSTCC_SERVER_RUNNER_H

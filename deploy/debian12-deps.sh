@@ -1,0 +1,17 @@
+#!/bin/bash
+# Install everything clustcc needs to build and test on Debian 12 (as root,
+# or with sudo). Idempotent: skips apt when every package is present.
+set -euo pipefail
+PKGS=(build-essential cmake pkg-config git jq
+      openmpi-bin libopenmpi-dev
+      libnng-dev libprotobuf-c-dev protobuf-c-compiler
+      libcjson-dev libcriterion-dev)
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
+		|| missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

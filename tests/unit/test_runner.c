@@ -1,0 +1,779 @@
+/*
+ * test_runner.c - one compile run the way a worker runs it: the object is
+ * byte-identical to a local gcc's, a compile error comes back as gcc's
+ * exit code and stderr, a different compiler or a forbidden argument is
+ * refused before anything runs, and a hung compiler is killed at its
+ * deadline with its scratch directory removed.
+ *
+ * The test prepares files with system(); the compiler itself is only ever
+ * started through runner (posix_spawn).
+ */
+/* realpath(): glibc declares it only for XSI, not plain POSIX 2008. */
+#define _XOPEN_SOURCE 700
+#include "runner.h"
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "monotime.h"
+
+#define MAX_MSG (64u << 20)
+
+static char tmpdir[] = "/tmp/clustcc-test-runner.XXXXXX";
+static char scratch_root[4096];
+static char *gcc_path; /* realpath of /usr/bin/gcc */
+
+static char s_o2[] = "-O2";
+static char s_c[] = "c";
+
+static void
+rm_tree(const char *path)
+{
+	char sub[4096];
+	struct dirent *e;
+	struct stat st;
+	DIR *d = opendir(path);
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+			rm_tree(sub);
+		else
+			unlink(sub);
+	}
+	closedir(d);
+	rmdir(path);
+}
+
+static void
+setup(void)
+{
+	cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp: %s", strerror(errno));
+	snprintf(scratch_root, sizeof(scratch_root), "%s/scratch", tmpdir);
+	cr_assert_eq(mkdir(scratch_root, 0700), 0);
+	gcc_path = realpath("/usr/bin/gcc", NULL);
+	cr_assert_not_null(gcc_path, "realpath /usr/bin/gcc: %s",
+	                   strerror(errno));
+}
+
+static void
+teardown(void)
+{
+	free(gcc_path);
+	rm_tree(tmpdir);
+}
+
+TestSuite(runner, .init = setup, .fini = teardown);
+
+static void
+in_tmp(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/%s", tmpdir, name);
+}
+
+static void
+write_text(const char *name, const char *text, mode_t mode)
+{
+	char path[4096];
+	FILE *f;
+
+	in_tmp(path, sizeof(path), name);
+	f = fopen(path, "w");
+	cr_assert_not_null(f, "fopen '%s': %s", path, strerror(errno));
+	cr_assert_geq(fputs(text, f), 0);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(chmod(path, mode), 0);
+}
+
+/* Run a shell command in tmpdir; it must succeed. */
+static void
+sh_in_tmp(const char *cmd)
+{
+	char line[8192];
+
+	snprintf(line, sizeof(line), "cd '%s' && %s", tmpdir, cmd);
+	cr_assert_eq(system(line), 0, "failed: %s", line);
+}
+
+static int
+count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	cr_assert_not_null(d, "opendir '%s': %s", dir, strerror(errno));
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* A job built by hand; every pointer is borrowed from this struct. */
+struct fixture {
+	Clustcc__WorkerJob job;
+	Clustcc__CompileRequest c;
+	Clustcc__CompilerId id;
+	char *args[4];
+	char *source; /* malloc'd by fileio */
+};
+
+/* Fill id with path and its real size and mtime. */
+static void
+identify(Clustcc__CompilerId *id, char *path)
+{
+	struct stat st;
+
+	cr_assert_eq(stat(path, &st), 0, "stat '%s': %s", path,
+	             strerror(errno));
+	clustcc__compiler_id__init(id);
+	id->path = path;
+	id->size = (uint64_t)st.st_size;
+	id->mtime_ns =
+	        (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+/* A job compiling tmpdir/<ifile> with compiler and -O2. */
+static void
+fixture_init(struct fixture *f, char *compiler, const char *ifile)
+{
+	char path[4096];
+	size_t len = 0;
+
+	memset(f, 0, sizeof(*f));
+	clustcc__worker_job__init(&f->job);
+	clustcc__compile_request__init(&f->c);
+	identify(&f->id, compiler);
+	in_tmp(path, sizeof(path), ifile);
+	cr_assert_eq(fileio_read_all(path, MAX_MSG, &f->source, &len, NULL),
+	             CC_OK, "cannot read '%s'", path);
+	f->args[0] = s_o2;
+	f->c.compiler = &f->id;
+	f->c.n_args = 1;
+	f->c.args = f->args;
+	f->c.language = s_c;
+	f->c.source.data = (uint8_t *)f->source;
+	f->c.source.len = len;
+	f->job.job_id = 4711;
+	f->job.compile = &f->c;
+	f->job.timeout_ms = 60000;
+}
+
+static void
+fixture_release(struct fixture *f)
+{
+	free(f->source);
+}
+
+/* Preprocess C text as tmpdir/<name>.c into tmpdir/<name>.i. */
+static void
+preprocess(const char *name, const char *text)
+{
+	char file[256], cmd[8192];
+
+	snprintf(file, sizeof(file), "%s.c", name);
+	write_text(file, text, 0644);
+	snprintf(cmd, sizeof(cmd), "'%s' -E %s.c -o %s.i", gcc_path, name,
+	         name);
+	sh_in_tmp(cmd);
+}
+
+/* Poll r until done; fail after deadline_ms. Returns the elapsed ms. */
+static int64_t
+wait_done(struct runner *r, int64_t deadline_ms)
+{
+	int64_t start = monotime_ms();
+	struct timespec nap = {0, 5 * 1000000L};
+	bool done = false;
+
+	for (;;) {
+		runner_poll(r, &done);
+		if (done)
+			break;
+		cr_assert_lt(monotime_ms() - start, deadline_ms,
+		             "runner not done after %lld ms",
+		             (long long)deadline_ms);
+		nanosleep(&nap, NULL);
+	}
+	return monotime_ms() - start;
+}
+
+/* Start, wait, finish and decode; *out is the caller's (codec_free). */
+static int64_t
+run_job(const Clustcc__WorkerJob *job, int64_t deadline_ms,
+        Clustcc__WorkerResult **out)
+{
+	Clustcc__Refusal refusal = CLUSTCC__REFUSAL__REFUSAL_NONE;
+	struct runner *r = NULL;
+	struct cc_err err;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int64_t ms;
+
+	cr_assert_eq(runner_start(job, scratch_root, &r, &refusal, &err), CC_OK,
+	             "runner_start: %s (%s)", err.msg,
+	             codec_refusal_name(refusal));
+	cr_assert_not_null(r);
+	cr_assert_eq(runner_job_id(r), job->job_id);
+	cr_assert_eq(count_entries(scratch_root), 1, "no scratch dir");
+	ms = wait_done(r, deadline_ms);
+	cr_assert_eq(runner_finish(r, 3, MAX_MSG, &buf, &len), CC_OK);
+	cr_assert_eq(codec_unpack_worker_result(buf, len, out, &err), CC_OK,
+	             "%s", err.msg);
+	free(buf);
+	cr_assert_eq((*out)->job_id, job->job_id);
+	cr_assert_eq(count_entries(scratch_root), 0, "scratch dir left behind");
+	return ms;
+}
+
+static const Clustcc__OutputFile *
+find_output(const Clustcc__CompileResult *res, const char *name)
+{
+	for (size_t i = 0; i < res->n_outputs; i++) {
+		if (strcmp(res->outputs[i]->name, name) == 0)
+			return res->outputs[i];
+	}
+	return NULL;
+}
+
+static const char good_c[] = "#include <stdio.h>\n"
+                             "static int sq(int x) { return x * x; }\n"
+                             "int main(void)\n"
+                             "{\n"
+                             "\tint s = 0;\n"
+                             "\tfor (int i = 0; i < 10; i++)\n"
+                             "\t\ts += sq(i);\n"
+                             "\tprintf(\"%d\\n\", s);\n"
+                             "\treturn 0;\n"
+                             "}\n";
+
+Test(runner, object_is_identical_to_a_local_compile)
+{
+	Clustcc__WorkerResult *res = NULL;
+	const Clustcc__OutputFile *obj;
+	struct fixture f;
+	char cmd[8192], path[4096];
+	char *local = NULL;
+	size_t local_len = 0;
+
+	preprocess("t", good_c);
+	snprintf(cmd, sizeof(cmd), "'%s' -O2 -x cpp-output -c t.i -o local.o",
+	         gcc_path);
+	sh_in_tmp(cmd);
+	in_tmp(path, sizeof(path), "local.o");
+	cr_assert_eq(fileio_read_all(path, MAX_MSG, &local, &local_len, NULL),
+	             CC_OK);
+
+	fixture_init(&f, gcc_path, "t.i");
+	(void)run_job(&f.job, 60000, &res);
+	cr_assert_eq(res->refusal, CLUSTCC__REFUSAL__REFUSAL_NONE, "%s",
+	             res->message);
+	cr_assert_not_null(res->result);
+	cr_assert_eq(res->result->exit_code, 0, "stderr: %.*s",
+	             (int)res->result->stderr_data.len,
+	             (const char *)res->result->stderr_data.data);
+	cr_assert_eq(res->result->rank, 3);
+	cr_assert_eq(res->result->job_id, 4711);
+	cr_assert_eq(res->result->n_outputs, 1, "%zu outputs",
+	             res->result->n_outputs);
+	obj = find_output(res->result, "out.o");
+	cr_assert_not_null(obj, "no out.o returned");
+	cr_assert_eq(obj->data.len, local_len, "%zu bytes, local %zu",
+	             obj->data.len, local_len);
+	cr_assert_arr_eq(obj->data.data, local, local_len,
+	                 "object differs from the local compile");
+	codec_free(res);
+	free(local);
+	fixture_release(&f);
+}
+
+Test(runner, compile_error_returns_gcc_exit_code_and_stderr)
+{
+	Clustcc__WorkerResult *res = NULL;
+	struct fixture f;
+	char *err_text;
+
+	preprocess("bad", "int main(void)\n{\n\treturn undeclared_thing;\n}\n");
+	fixture_init(&f, gcc_path, "bad.i");
+	(void)run_job(&f.job, 60000, &res);
+	cr_assert_eq(res->refusal, CLUSTCC__REFUSAL__REFUSAL_NONE, "%s",
+	             res->message);
+	cr_assert_eq(res->result->exit_code, 1);
+	err_text = strndup((const char *)res->result->stderr_data.data,
+	                   res->result->stderr_data.len);
+	cr_assert_not_null(err_text);
+	cr_assert_not_null(strstr(err_text, "undeclared_thing"), "stderr: %s",
+	                   err_text);
+	cr_assert_not_null(strstr(err_text, "bad.c"), "stderr: %s", err_text);
+	cr_assert_null(find_output(res->result, "out.o"),
+	               "object returned for a failed compile");
+	free(err_text);
+	codec_free(res);
+	fixture_release(&f);
+}
+
+/* runner_start must refuse with code and refusal and leave nothing. */
+static void
+expect_refused_at_start(const Clustcc__WorkerJob *job, int code,
+                        Clustcc__Refusal want, const char *in_msg)
+{
+	Clustcc__Refusal refusal = CLUSTCC__REFUSAL__REFUSAL_NONE;
+	struct runner *r = NULL;
+	struct cc_err err;
+
+	cc_err_clear(&err);
+	cr_assert_eq(runner_start(job, scratch_root, &r, &refusal, &err), code,
+	             "rc %s, want %s: %s", cc_strerror(err.code),
+	             cc_strerror(code), err.msg);
+	cr_assert_null(r, "*out written on failure");
+	cr_assert_eq(refusal, want, "refusal %s, want %s",
+	             codec_refusal_name(refusal), codec_refusal_name(want));
+	cr_assert_not_null(strstr(err.msg, in_msg), "msg '%s' lacks '%s'",
+	                   err.msg, in_msg);
+	cr_assert_eq(count_entries(scratch_root), 0, "left files behind");
+}
+
+Test(runner, different_compiler_is_a_mismatch)
+{
+	static char missing[] = "/nonexistent/bin/gcc";
+	struct fixture f;
+
+	preprocess("t", good_c);
+	fixture_init(&f, gcc_path, "t.i");
+	f.id.mtime_ns += 1;
+	expect_refused_at_start(&f.job, CC_EINVAL,
+	                        CLUSTCC__REFUSAL__REFUSAL_COMPILER_MISMATCH,
+	                        gcc_path);
+	f.id.mtime_ns -= 1;
+	f.id.size += 1;
+	expect_refused_at_start(&f.job, CC_EINVAL,
+	                        CLUSTCC__REFUSAL__REFUSAL_COMPILER_MISMATCH,
+	                        gcc_path);
+	f.id.path = missing;
+	expect_refused_at_start(&f.job, CC_ENOENT,
+	                        CLUSTCC__REFUSAL__REFUSAL_COMPILER_MISMATCH,
+	                        missing);
+	fixture_release(&f);
+}
+
+Test(runner, forbidden_argument_is_rejected)
+{
+	static char plugin[] = "-fplugin=x.so";
+	static char bdir[] = "-B/tmp";
+	static char dash_o[] = "-o";
+	static char x_out[] = "x";
+	static char lang_x[] = "-xc";
+	char *const bad[] = {plugin, bdir, dash_o, lang_x};
+	struct fixture f;
+
+	preprocess("t", good_c);
+	fixture_init(&f, gcc_path, "t.i");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* The bad argument after a good one, so all are checked. */
+		f.args[1] = bad[i];
+		f.args[2] = x_out;
+		f.c.n_args = 3;
+		expect_refused_at_start(&f.job, CC_EINVAL,
+		                        CLUSTCC__REFUSAL__REFUSAL_REJECTED_ARG,
+		                        bad[i]);
+	}
+	fixture_release(&f);
+}
+
+/* Exact-mode arguments for tmpdir/t.c, as a client would send them. */
+static char s_dash_e[] = "-E";
+static char s_directives[] = "-fdirectives-only";
+static char s_dash_c[] = "-c";
+static char s_t_c[] = "t.c";
+
+static void
+set_exact(struct fixture *f, char **check, char **exact)
+{
+	check[0] = s_dash_e;
+	check[1] = s_directives;
+	check[2] = s_t_c;
+	exact[0] = s_o2;
+	exact[1] = s_dash_c;
+	exact[2] = s_t_c;
+	f->c.check_args = check;
+	f->c.n_check_args = 3;
+	f->c.exact_args = exact;
+	f->c.n_exact_args = 3;
+	f->c.cwd = tmpdir;
+}
+
+/* The object of `gcc -O2 -c t.c` in tmpdir; *len set, caller frees. */
+static char *
+local_object(size_t *len)
+{
+	char cmd[8192], path[4096];
+	char *data = NULL;
+
+	snprintf(cmd, sizeof(cmd), "'%s' -O2 -c t.c -o local.o", gcc_path);
+	sh_in_tmp(cmd);
+	in_tmp(path, sizeof(path), "local.o");
+	cr_assert_eq(fileio_read_all(path, MAX_MSG, &data, len, NULL), CC_OK);
+	return data;
+}
+
+static void
+assert_object_equals(const Clustcc__WorkerResult *res, const char *want,
+                     size_t want_len)
+{
+	const Clustcc__OutputFile *obj;
+
+	cr_assert_eq(res->refusal, CLUSTCC__REFUSAL__REFUSAL_NONE, "%s",
+	             res->message);
+	cr_assert_eq(res->result->exit_code, 0, "stderr: %.*s",
+	             (int)res->result->stderr_data.len,
+	             (const char *)res->result->stderr_data.data);
+	obj = find_output(res->result, "out.o");
+	cr_assert_not_null(obj, "no out.o returned");
+	cr_assert_eq(obj->data.len, want_len, "%zu bytes, local %zu",
+	             obj->data.len, want_len);
+	cr_assert_arr_eq(obj->data.data, want, want_len,
+	                 "object differs from the local compile");
+}
+
+/*
+ * Exact mode: the rank sees the client's cwd and the check reproduces the
+ * shipped source, so it runs the client's own command there.
+ */
+Test(runner, exact_mode_runs_the_client_command_in_its_cwd)
+{
+	Clustcc__WorkerResult *res = NULL;
+	char *check[3], *exact[3], cmd[8192], *local;
+	struct fixture f;
+	size_t local_len = 0;
+
+	write_text("t.c", good_c, 0644);
+	snprintf(cmd, sizeof(cmd), "'%s' -E -fdirectives-only t.c -o t.di",
+	         gcc_path);
+	sh_in_tmp(cmd);
+	local = local_object(&local_len);
+	fixture_init(&f, gcc_path, "t.di");
+	set_exact(&f, check, exact);
+	(void)run_job(&f.job, 60000, &res);
+	assert_object_equals(res, local, local_len);
+	cr_assert(res->result->exact, "not compiled in exact mode");
+	codec_free(res);
+	free(local);
+	fixture_release(&f);
+}
+
+/* A check that differs from the shipped source falls back to it. */
+Test(runner, exact_mode_check_mismatch_compiles_the_shipped_source)
+{
+	Clustcc__WorkerResult *res = NULL;
+	char *check[3], *exact[3], cmd[8192], *local;
+	struct fixture f;
+	size_t local_len = 0;
+
+	write_text("t.c", good_c, 0644);
+	/* Same code, different bytes: an extra line marker comment. */
+	snprintf(cmd, sizeof(cmd),
+	         "'%s' -E -fdirectives-only t.c -o t.di && echo >> t.di",
+	         gcc_path);
+	sh_in_tmp(cmd);
+	local = local_object(&local_len);
+	fixture_init(&f, gcc_path, "t.di");
+	set_exact(&f, check, exact);
+	(void)run_job(&f.job, 60000, &res);
+	assert_object_equals(res, local, local_len);
+	cr_assert_not(res->result->exact, "exact mode despite a mismatch");
+	codec_free(res);
+	free(local);
+	fixture_release(&f);
+}
+
+Test(runner, forbidden_argument_in_exact_args_is_rejected)
+{
+	static char dep[] = "-MD";
+	char *check[3], *exact[3];
+	struct fixture f;
+
+	write_text("t.c", good_c, 0644);
+	write_text("t.di", "int x;\n", 0644);
+	fixture_init(&f, gcc_path, "t.di");
+	set_exact(&f, check, exact);
+	check[1] = dep;
+	expect_refused_at_start(&f.job, CC_EINVAL,
+	                        CLUSTCC__REFUSAL__REFUSAL_REJECTED_ARG, "-MD");
+	check[1] = s_directives;
+	exact[1] = dep;
+	expect_refused_at_start(&f.job, CC_EINVAL,
+	                        CLUSTCC__REFUSAL__REFUSAL_REJECTED_ARG, "-MD");
+	fixture_release(&f);
+}
+
+/* The pid a script wrote to tmpdir/name. */
+static pid_t
+read_pid(const char *name)
+{
+	char path[4096];
+	long pid = 0;
+	FILE *f;
+
+	in_tmp(path, sizeof(path), name);
+	f = fopen(path, "r");
+	cr_assert_not_null(f, "no pid file '%s'", path);
+	cr_assert_eq(fscanf(f, "%ld", &pid), 1);
+	fclose(f);
+	cr_assert_gt(pid, 1);
+	return (pid_t)pid;
+}
+
+/* True while pid exists and is not a zombie waiting to be reaped. */
+static bool
+is_alive(pid_t pid)
+{
+	char path[64], *stat_text = NULL, *paren;
+	size_t len = 0;
+	bool alive;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if (fileio_read_all(path, 4096, &stat_text, &len, NULL) != CC_OK)
+		return false;
+	paren = strrchr(stat_text, ')');
+	alive = paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+	free(stat_text);
+	return alive;
+}
+
+/* pid must be dead within ms. */
+static void
+assert_gone(pid_t pid, int64_t ms)
+{
+	int64_t start = monotime_ms();
+	struct timespec nap = {0, 10 * 1000000L};
+
+	while (is_alive(pid)) {
+		cr_assert_lt(monotime_ms() - start, ms,
+		             "process %ld still alive after %lld ms", (long)pid,
+		             (long long)ms);
+		nanosleep(&nap, NULL);
+	}
+}
+
+/* A "compiler" that hangs: a script with a real size and mtime. */
+Test(runner, hung_compiler_is_killed_at_its_deadline)
+{
+	Clustcc__WorkerResult *res = NULL;
+	char script[4096];
+	struct fixture f;
+	int64_t ms;
+
+	/* The sleep is a grandchild: only a process-group kill ends it. */
+	write_text("hang.sh",
+	           "#!/bin/sh\nsleep 30 &\necho $! > ../../sleep.pid\nwait\n",
+	           0755);
+	write_text("t.i", "# 1 \"t.c\"\nint x;\n", 0644);
+	in_tmp(script, sizeof(script), "hang.sh");
+	fixture_init(&f, script, "t.i");
+	f.job.timeout_ms = 200;
+	ms = run_job(&f.job, 5000, &res);
+	cr_assert_lt(ms, 2000, "killed after %lld ms", (long long)ms);
+	cr_assert_geq(ms, 150, "killed early, after %lld ms", (long long)ms);
+	cr_assert_eq(res->refusal, CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED);
+	cr_assert_not_null(strstr(res->message, "timed out"), "message: %s",
+	                   res->message);
+	assert_gone(read_pid("sleep.pid"), 2000);
+	codec_free(res);
+	fixture_release(&f);
+}
+
+Test(runner, compiler_killed_by_a_signal_is_worker_failed)
+{
+	Clustcc__WorkerResult *res = NULL;
+	char script[4096];
+	struct fixture f;
+
+	write_text("crash.sh", "#!/bin/sh\nkill -SEGV $$\n", 0755);
+	write_text("t.i", "# 1 \"t.c\"\nint x;\n", 0644);
+	in_tmp(script, sizeof(script), "crash.sh");
+	fixture_init(&f, script, "t.i");
+	(void)run_job(&f.job, 10000, &res);
+	cr_assert_eq(res->refusal, CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED);
+	cr_assert_not_null(strstr(res->message, "signal 11"), "message: %s",
+	                   res->message);
+	codec_free(res);
+	fixture_release(&f);
+}
+
+Test(runner, abort_kills_the_compiler_and_removes_its_dir)
+{
+	Clustcc__Refusal refusal;
+	struct runner *r = NULL;
+	char script[4096];
+	struct fixture f;
+	bool done = true;
+	int64_t start;
+
+	write_text("hang.sh", "#!/bin/sh\nsleep 30\n", 0755);
+	write_text("t.i", "int x;\n", 0644);
+	in_tmp(script, sizeof(script), "hang.sh");
+	fixture_init(&f, script, "t.i");
+	f.job.timeout_ms = 0; /* no deadline */
+	cr_assert_eq(runner_start(&f.job, scratch_root, &r, &refusal, NULL),
+	             CC_OK);
+	runner_poll(r, &done);
+	cr_assert_not(done);
+	start = monotime_ms();
+	runner_abort(r);
+	cr_assert_lt(monotime_ms() - start, 5000);
+	cr_assert_eq(count_entries(scratch_root), 0);
+	runner_abort(NULL);
+	fixture_release(&f);
+}
+
+/* True if the NUL-free text has a line that is exactly line. */
+static bool
+has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		if (strncmp(p, line, n) == 0 && (p[n] == '\n' || p[n] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The client's locale and allowed variables reach the compiler; anything
+ * else it sends neither reaches it nor removes the worker's own value.
+ */
+Test(runner, client_env_is_filtered_and_applied)
+{
+	static char lang[] = "LANG=C";
+	static char sde[] = "SOURCE_DATE_EPOCH=123";
+	static char path_env[] = "PATH=/evil/bin";
+	static char preload[] = "LD_PRELOAD=/evil.so";
+	char *env[] = {lang, sde, path_env, preload};
+	Clustcc__WorkerResult *res = NULL;
+	char script[4096], want_path[8192];
+	struct fixture f;
+	char *out;
+
+	cr_assert_eq(setenv("LC_ALL", "xx_XX.UTF-8", 1), 0);
+	cr_assert_eq(setenv("PATH", "/usr/bin:/bin", 1), 0);
+	write_text("env.sh", "#!/bin/sh\n/usr/bin/env\n", 0755);
+	write_text("t.i", "int x;\n", 0644);
+	in_tmp(script, sizeof(script), "env.sh");
+	fixture_init(&f, script, "t.i");
+	f.c.env = env;
+	f.c.n_env = sizeof(env) / sizeof(env[0]);
+	(void)run_job(&f.job, 10000, &res);
+	cr_assert_eq(res->result->exit_code, 0);
+	out = strndup((const char *)res->result->stdout_data.data,
+	              res->result->stdout_data.len);
+	cr_assert_not_null(out);
+	cr_assert(has_line(out, "LANG=C"), "env:\n%s", out);
+	cr_assert(has_line(out, "SOURCE_DATE_EPOCH=123"), "env:\n%s", out);
+	cr_assert_null(strstr(out, "LC_ALL="), "worker locale kept:\n%s", out);
+	cr_assert_null(strstr(out, "/evil"), "client override applied:\n%s",
+	               out);
+	snprintf(want_path, sizeof(want_path), "PATH=%s", getenv("PATH"));
+	cr_assert(has_line(out, want_path), "worker PATH lost:\n%s", out);
+	free(out);
+	codec_free(res);
+	fixture_release(&f);
+}
+
+Test(runner, refusal_result_round_trips)
+{
+	Clustcc__WorkerResult *res = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	cr_assert_eq(runner_pack_refusal(99, 2,
+	                                 CLUSTCC__REFUSAL__REFUSAL_INTERNAL,
+	                                 "no scratch space", &buf, &len),
+	             CC_OK);
+	cr_assert_eq(codec_unpack_worker_result(buf, len, &res, NULL), CC_OK);
+	cr_assert_eq(res->job_id, 99);
+	cr_assert_eq(res->refusal, CLUSTCC__REFUSAL__REFUSAL_INTERNAL);
+	cr_assert_str_eq(res->message, "no scratch space");
+	cr_assert_eq(res->result->rank, 2);
+	codec_free(res);
+	free(buf);
+}
+
+struct arg_case {
+	const char *arg;
+	bool forbidden;
+};
+
+static const struct arg_case arg_cases[] = {
+        {"-B/tmp", true},
+        {"-B", true},
+        {"-specs=my.specs", true},
+        {"--specs=my.specs", true},
+        {"-wrapper", true},
+        {"-fplugin=x.so", true},
+        {"-fplugin-arg-x-y=z", true},
+        {"-iplugindir=/p", true},
+        {"@args.rsp", true},
+        {"-o", true},
+        {"-ofoo.o", true},
+        {"-save-temps", true},
+        {"-save-temps=obj", true},
+        {"-dumpdir", true},
+        {"-dumpbase", true},
+        {"-MD", true},
+        {"-MF", true},
+        {"-aux-info", true},
+        {"-fopt-info-all=opt.txt", true},
+        {"-fcallgraph-info", true},
+        {"-gsplit-dwarf", true},
+        {"-Wp,-MD,x.d", true},
+        {"-Wa,-adhln=/tmp/x.lst", true},
+        {"-Xpreprocessor", true},
+        {"-Xassembler", true},
+        {"-fdump-tree-all", true},
+        {"-fstack-usage", true},
+        {"-O2", false},
+        {"-g", false},
+        {"-Wall", false},
+        {"-fPIC", false},
+        {"-std=c11", false},
+        {"-march=x86-64-v2", false},
+        {"-ffunction-sections", false},
+        {"-fno-plt", false},
+        {"-pipe", false},
+        {"-W", false},
+        {"-Wa", false},
+        {"-Wpedantic", false},
+        {"-march=native", false},
+        {"-fstack-protector-strong", false},
+        /* -x is refused in shipped args only (runner_start). */
+        {"-x", false},
+        {"", false},
+};
+
+Test(runner, forbidden_argument_table)
+{
+	for (size_t i = 0; i < sizeof(arg_cases) / sizeof(arg_cases[0]); i++) {
+		const struct arg_case *c = &arg_cases[i];
+
+		cr_expect_eq(runner_arg_is_forbidden(c->arg), c->forbidden,
+		             "'%s' should be %s", c->arg,
+		             c->forbidden ? "forbidden" : "allowed");
+	}
+}
