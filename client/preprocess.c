@@ -19,7 +19,7 @@
 
 #include "fileio.h"
 #include "log.h"
-#include "spawn.h"
+#include "child.h"
 
 static const char *
 tmp_root(void)
@@ -55,7 +55,7 @@ run_cpp(const char *compiler, const struct compile_plan *plan,
 	const char *dir, int *exit_code, struct cc_err *err)
 {
 	char out[4096], diag[4096];
-	struct spawn_opts opts = { 0 };
+	struct child_opts opts = { 0 };
 	const char **argv;
 	int rc;
 
@@ -66,7 +66,7 @@ run_cpp(const char *compiler, const struct compile_plan *plan,
 		return cc_err_set(err, CC_ENOMEM, "out of memory");
 	opts.argv = argv;
 	opts.stderr_path = diag;
-	rc = spawn_run(&opts, 0, exit_code, err);
+	rc = child_run(&opts, 0, exit_code, err);
 	free((void *)argv);
 	return rc;
 }

@@ -35,7 +35,7 @@
 #include "log.h"
 #include "monotime.h"
 #include "scratch.h"
-#include "spawn.h"
+#include "child.h"
 
 #define MAX_OUTPUTS 16
 
@@ -257,7 +257,7 @@ spawn_in(struct runner *r, const char **argv, const char *cwd,
 {
 	char out_path[4096], err_path[4096];
 	char **envp = build_env(r->req);
-	struct spawn_opts opts = { 0 };
+	struct child_opts opts = { 0 };
 	int rc;
 
 	if (!argv || !envp) {
@@ -273,7 +273,7 @@ spawn_in(struct runner *r, const char **argv, const char *cwd,
 	opts.stdin_path = "/dev/null";
 	opts.stdout_path = out_path;
 	opts.stderr_path = err_path;
-	rc = spawn_start(&opts, &r->pid, err);
+	rc = child_start(&opts, &r->pid, err);
 	free((void *)argv);
 	free(envp);
 	return rc;
@@ -463,7 +463,7 @@ runner_poll(struct runner *r, bool *done)
 	bool exited = false;
 	int code = 0;
 
-	if (!r->done && spawn_poll(r->pid, &exited, &code, NULL) != CC_OK) {
+	if (!r->done && child_poll(r->pid, &exited, &code, NULL) != CC_OK) {
 		exited = true;  /* lost the child (ECHILD): report a failure */
 		code = 128 + SIGKILL;
 	}
@@ -478,8 +478,8 @@ runner_poll(struct runner *r, bool *done)
 		r->pid = -1;
 	}
 	if (!r->done && r->deadline_ms && monotime_ms() > r->deadline_ms) {
-		spawn_kill(r->pid);
-		(void)spawn_wait(r->pid, 0, &r->exit_code, NULL);
+		child_kill(r->pid);
+		(void)child_wait(r->pid, 0, &r->exit_code, NULL);
 		r->pid = -1;
 		r->done = true;
 		r->timed_out = true;
@@ -634,8 +634,8 @@ runner_abort(struct runner *r)
 	if (r->pid > 0) {
 		int code;
 
-		spawn_kill(r->pid);
-		(void)spawn_wait(r->pid, 0, &code, NULL);
+		child_kill(r->pid);
+		(void)child_wait(r->pid, 0, &code, NULL);
 	}
 	if (r->dir && scratch_remove(r->dir) != CC_OK)
 		log_warn("job %llu: could not remove scratch directory '%s'",

@@ -1,18 +1,18 @@
 /*
- * spawn.h - run a child process with posix_spawn.
+ * child.h - run a child process with posix_spawn.
  *
  * Why posix_spawn: fork() after MPI_Init is unsafe with some transports
  * (Open MPI warns against fork/system/popen); posix_spawn uses vfork/clone
  * semantics and execs at once, so no MPI state runs in the child. The child
  * gets a default signal mask and dispositions and its own process group, so
- * spawn_kill() ends the whole compiler (driver, cc1, as). Its stdin/stdout/
+ * child_kill() ends the whole compiler (driver, cc1, as). Its stdin/stdout/
  * stderr are files or inherited: no pipes to drain, no deadlock.
  *
  * Called only from the thread that owns the child (server main thread,
- * client). Nothing here blocks except spawn_wait().
+ * client). Nothing here blocks except child_wait().
  */
-#ifndef CLUSTCC_COMMON_SPAWN_H
-#define CLUSTCC_COMMON_SPAWN_H
+#ifndef CLUSTCC_COMMON_CHILD_H
+#define CLUSTCC_COMMON_CHILD_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -20,7 +20,7 @@
 
 #include "ccerr.h"
 
-struct spawn_opts {
+struct child_opts {
 	/* argv[0] is run as given if it holds a '/', else searched in PATH. */
 	const char *const *argv;
 	const char *const *envp;  /* NULL: inherit environ */
@@ -34,26 +34,26 @@ struct spawn_opts {
  * Start a child. On success *pid is set. Fails with CC_ESYS (err names
  * argv[0]) if the program cannot be started, e.g. does not exist.
  */
-int spawn_start(const struct spawn_opts *opts, pid_t *pid, struct cc_err *err);
+int child_start(const struct child_opts *opts, pid_t *pid, struct cc_err *err);
 
 /*
  * Poll a child without blocking: *done is true once it exited and was
  * reaped, with *exit_code its exit code (0-255), or 128+signal if killed.
  */
-int spawn_poll(pid_t pid, bool *done, int *exit_code, struct cc_err *err);
+int child_poll(pid_t pid, bool *done, int *exit_code, struct cc_err *err);
 
 /*
  * Wait for a child; after timeout_ms (0 = no limit) kill its process group
- * and return CC_ETIMEDOUT. *exit_code as in spawn_poll().
+ * and return CC_ETIMEDOUT. *exit_code as in child_poll().
  */
-int spawn_wait(pid_t pid, int64_t timeout_ms, int *exit_code,
+int child_wait(pid_t pid, int64_t timeout_ms, int *exit_code,
 	       struct cc_err *err);
 
 /* Send SIGKILL to the child's process group. */
-void spawn_kill(pid_t pid);
+void child_kill(pid_t pid);
 
-/* Convenience: spawn_start() + spawn_wait(). */
-int spawn_run(const struct spawn_opts *opts, int64_t timeout_ms,
+/* Convenience: child_start() + child_wait(). */
+int child_run(const struct child_opts *opts, int64_t timeout_ms,
 	      int *exit_code, struct cc_err *err);
 
 #endif

@@ -1,1 +1,0 @@
-typedef int placeholder_spawn; /* module not written yet */
