@@ -568,26 +568,56 @@ dest_of(const struct opt *o)
 	return DEST_BOTH;
 }
 
+/* The argument vectors of a plan (see argv.h). */
+enum step {
+	STEP_CPP,   /* cpp_args */
+	STEP_CC,    /* cc_args */
+	STEP_CHECK, /* check_args: cpp_args without dependency options */
+	STEP_EXACT, /* exact_args: the original without -o and dependency options */
+};
+
+static bool
+is_deps(const struct opt *o)
+{
+	return o->row && (o->row->flags & COMPOPT_DEPS);
+}
+
+static bool
+wanted(const struct opt *o, enum step step)
+{
+	enum dest d = dest_of(o);
+
+	switch (step) {
+	case STEP_CPP:
+		return d != DEST_NONE;
+	case STEP_CC:
+		return d == DEST_BOTH;
+	case STEP_CHECK:
+		return d != DEST_NONE && !is_deps(o);
+	case STEP_EXACT:
+		return o->role != ROLE_OUTPUT && !is_deps(o);
+	}
+	return false;
+}
+
 /* Copy the arguments for one step into v; returns how many. */
 static size_t
-fill_args(int argc, char *const args[], bool for_cpp, char **v)
+fill_args(int argc, char *const args[], enum step step, char **v)
 {
 	struct opt o;
 	size_t n = 0;
 	int i;
 
 	for (i = 0; i < argc; i += o.span) {
-		enum dest d;
 		int k;
 
 		read_opt(argc, args, i, &o);
-		if (o.role == ROLE_COMPILE) {
-			if (for_cpp)
+		if (o.role == ROLE_COMPILE && step != STEP_EXACT) {
+			if (step == STEP_CPP || step == STEP_CHECK)
 				v[n++] = (char *)"-E";
 			continue;
 		}
-		d = dest_of(&o);
-		if (d == DEST_NONE || (d == DEST_CPP && !for_cpp))
+		if (!wanted(&o, step))
 			continue;
 		for (k = 0; k < o.span; k++)
 			v[n++] = args[i + k];
@@ -642,7 +672,7 @@ build_cpp_args(int argc, char *const args[], const struct scan *s,
 		return CC_ENOMEM;
 	}
 	strs = (char *)(v + slots);
-	n = fill_args(argc, args, true, v);
+	n = fill_args(argc, args, STEP_CPP, v);
 	if (deps)
 		n = append_pair(v, n, "-MF", deps, &strs);
 	if (target)
@@ -653,15 +683,18 @@ build_cpp_args(int argc, char *const args[], const struct scan *s,
 	return CC_OK;
 }
 
+/* A vector for step; check_args also get -fdirectives-only (see argv.h). */
 static int
-build_cc_args(int argc, char *const args[], char ***out)
+build_step_args(int argc, char *const args[], enum step step, char ***out)
 {
-	char **v = malloc(((size_t)argc + 1) * sizeof(*v));
+	char **v = malloc(((size_t)argc + 2) * sizeof(*v));
 	size_t n;
 
 	if (!v)
 		return CC_ENOMEM;
-	n = fill_args(argc, args, false, v);
+	n = fill_args(argc, args, step, v);
+	if (step == STEP_CHECK)
+		v[n++] = (char *)"-fdirectives-only";
 	v[n] = NULL;
 	*out = v;
 	return CC_OK;
@@ -685,7 +718,11 @@ build_plan(int argc, char *const args[], const struct scan *s,
 	rc = build_cpp_args(argc, args, s, source, &p.cpp_args);
 	if (rc != CC_OK)
 		goto out;
-	rc = build_cc_args(argc, args, &p.cc_args);
+	rc = build_step_args(argc, args, STEP_CC, &p.cc_args);
+	if (rc == CC_OK)
+		rc = build_step_args(argc, args, STEP_CHECK, &p.check_args);
+	if (rc == CC_OK)
+		rc = build_step_args(argc, args, STEP_EXACT, &p.exact_args);
 	if (rc != CC_OK)
 		goto out;
 	*plan = p;
@@ -725,8 +762,12 @@ argv_plan_release(struct compile_plan *plan)
 	free(plan->output);
 	free(plan->cpp_args);
 	free(plan->cc_args);
+	free(plan->check_args);
+	free(plan->exact_args);
 	plan->output = NULL;
 	plan->cpp_args = NULL;
 	plan->cc_args = NULL;
+	plan->check_args = NULL;
+	plan->exact_args = NULL;
 	plan->source = NULL;
 }

@@ -43,6 +43,14 @@ struct compile_plan {
 	 * "-x cpp-output|c++-cpp-output -c IN.i -o OUT.o".
 	 */
 	char **cc_args;
+	/*
+	 * Exact mode on a worker that sees the client's files (docs/DESIGN.md):
+	 * check_args preprocess like cpp_args but without dependency options
+	 * and with -fdirectives-only; exact_args are the original arguments
+	 * without "-o OUT" and dependency options (the worker adds its -o).
+	 */
+	char **check_args;
+	char **exact_args;
 	bool writes_deps;     /* -MD or -MMD given */
 };
 

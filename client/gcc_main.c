@@ -298,6 +298,16 @@ fill_compiler_id(const struct wrapper *w, Clustcc__CompilerId *id,
 	return CC_OK;
 }
 
+static size_t
+count(char **v)
+{
+	size_t n = 0;
+
+	while (v[n])
+		n++;
+	return n;
+}
+
 static void
 send_compile(struct wrapper *w, struct remote *r)
 {
@@ -305,18 +315,19 @@ send_compile(struct wrapper *w, struct remote *r)
 	Clustcc__CompileRequest c = CLUSTCC__COMPILE_REQUEST__INIT;
 	Clustcc__CompilerId id = CLUSTCC__COMPILER_ID__INIT;
 	char abs[PATH_MAX], cwd[PATH_MAX], *env[64];
-	size_t n_args = 0;
 	struct cc_err err;
 	int rc;
 
 	if (fill_compiler_id(w, &id, abs, sizeof(abs)) != CC_OK ||
 	    !getcwd(cwd, sizeof(cwd)))
 		run_local(w, FALLBACK_INTERNAL, "cannot identify the compiler");
-	while (r->plan.cc_args[n_args])
-		n_args++;
 	c.compiler = &id;
-	c.n_args = n_args;
+	c.n_args = count(r->plan.cc_args);
 	c.args = r->plan.cc_args;
+	c.n_check_args = count(r->plan.check_args);
+	c.check_args = r->plan.check_args;
+	c.n_exact_args = count(r->plan.exact_args);
+	c.exact_args = r->plan.exact_args;
 	c.language = (char *)(r->plan.lang == PLAN_LANG_CXX ? "c++" : "c");
 	c.source.data = (uint8_t *)r->pp.text;
 	c.source.len = r->pp.len;
@@ -342,9 +353,11 @@ finish_remote(struct wrapper *w, struct remote *r)
 
 	if (output_write(&r->plan, res, &err) != CC_OK)
 		run_local(w, FALLBACK_OUTPUT_FAILED, err.msg);
-	say(w, "remote: %s compiled on rank %u", r->plan.source, res->rank);
-	log_info("remote: %s: rank %u, exit %d, %lld ms", r->plan.source,
-		 res->rank, code, (long long)res->run_ms);
+	say(w, "remote: %s compiled on rank %u (%s mode)", r->plan.source,
+	    res->rank, res->exact ? "exact" : "shipped-source");
+	log_info("remote: %s: rank %u, %s mode, exit %d, %lld ms",
+		 r->plan.source, res->rank, res->exact ? "exact" : "shipped",
+		 code, (long long)res->run_ms);
 	fileio_write_all(STDERR_FILENO, r->pp.diagnostics, r->pp.diag_len);
 	fileio_write_all(STDOUT_FILENO, res->stdout_data.data,
 			 res->stdout_data.len);

@@ -55,6 +55,7 @@ enum key_type {
 	KEY_SIZE,        /* size_t, bytes */
 	KEY_DURATION_MS, /* int64_t, milliseconds */
 	KEY_LOG_LEVEL,   /* enum log_level, given by name */
+	KEY_BOOL,        /* bool, JSON true/false */
 	KEY_STRINGS      /* char ** (NULL-terminated) + size_t count */
 };
 
@@ -102,6 +103,11 @@ struct key {
 	{                                                                \
 		.name = #f, .type = (ty), .def_num = (def), .min = (lo), \
 		.max = (hi), .off = FIELD(f, T), .help = (h)             \
+	}
+#define KEY_FLAG(f, def, h)                                     \
+	{                                                       \
+		.name = #f, .type = KEY_BOOL, .def_num = (def), \
+		.off = FIELD(f, bool), .help = (h)              \
 	}
 #define KEY_LEVEL(f, def, h)                                         \
 	{                                                            \
@@ -169,6 +175,8 @@ static const struct key keys[] = {
                 "requests the head holds at once, queued or running; further requests are refused as busy"),
         KEY_STR(scratch_dir, 0, "",
                 "root of the per-job directories on every rank; \"\" = $TMPDIR, or /tmp"),
+        KEY_FLAG(exact_mode, 1,
+                 "when the client's directory is visible on a rank (shared filesystem), verify and run the client's own command there, so objects and diagnostics are exactly a local compile's; false = always compile the shipped preprocessed source"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -236,6 +244,9 @@ set_defaults(struct cfg *cfg)
 		case KEY_LOG_LEVEL:
 			*(enum log_level *)p = (enum log_level)k->def_num;
 			break;
+		case KEY_BOOL:
+			*(bool *)p = k->def_num != 0;
+			break;
 		case KEY_STRINGS:
 			*(char ***)p = calloc(1, sizeof(char *));
 			if (!*(char ***)p)
@@ -296,6 +307,9 @@ describe_expected(const struct key *k, char *buf, size_t size)
 			         i > LOG_LEVEL_DEBUG ? "," : "",
 			         log_level_name((enum log_level)i));
 		}
+		break;
+	case KEY_BOOL:
+		snprintf(buf, size, "true or false");
 		break;
 	case KEY_STRINGS:
 		snprintf(buf, size, "an array of non-empty strings");
@@ -506,6 +520,11 @@ set_value(struct cfg *cfg, const struct key *k, const cJSON *item,
 		    log_level_parse(item->valuestring, &level) != CC_OK)
 			return bad_value(cfg, k, item, err);
 		*(enum log_level *)field(cfg, k->off) = level;
+		return CC_OK;
+	case KEY_BOOL:
+		if (!cJSON_IsBool(item))
+			return bad_value(cfg, k, item, err);
+		*(bool *)field(cfg, k->off) = cJSON_IsTrue(item);
 		return CC_OK;
 	case KEY_INT:
 	case KEY_SIZE:
@@ -874,6 +893,9 @@ put_default(FILE *f, const struct key *k)
 		break;
 	case KEY_LOG_LEVEL:
 		put_json_string(f, log_level_name((enum log_level)k->def_num));
+		break;
+	case KEY_BOOL:
+		fputs(k->def_num ? "true" : "false", f);
 		break;
 	case KEY_STRINGS:
 		fputs("[]", f);

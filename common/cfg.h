@@ -12,6 +12,7 @@
 #ifndef CLUSTCC_COMMON_CFG_H
 #define CLUSTCC_COMMON_CFG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,6 +50,7 @@ struct cfg {
 	int64_t compile_timeout_ms; /* per compile on a rank; default 600000 */
 	int max_queued_jobs;      /* requests in flight at the head; default 1024 */
 	char *scratch_dir;        /* worker scratch root; default "" = $TMPDIR or /tmp */
+	bool exact_mode;          /* verified compile in the client's cwd; default true */
 };
 
 /*

@@ -310,7 +310,8 @@ run_on_head(struct head *h, const Clustcc__WorkerJob *wj, struct cc_err *err,
 		*why = CLUSTCC__REFUSAL__REFUSAL_INTERNAL;
 		return cc_err_set(err, CC_ENOMEM, "out of memory");
 	}
-	rc = runner_start(wj, h->cfg->scratch_dir, &r, why, err);
+	rc = runner_start(wj, h->cfg->scratch_dir, h->cfg->exact_mode, &r, why,
+			  err);
 	if (rc == CC_OK)
 		h->local[h->n_local++] = r;
 	return rc;

@@ -405,7 +405,7 @@ write_source(const char *dir, const ProtobufCBinaryData *src,
 
 int
 runner_start(const Clustcc__WorkerJob *job, const char *scratch_root,
-	     struct runner **out, Clustcc__Refusal *refusal,
+	     bool exact_mode, struct runner **out, Clustcc__Refusal *refusal,
 	     struct cc_err *err)
 {
 	struct runner *r;
@@ -426,8 +426,9 @@ runner_start(const Clustcc__WorkerJob *job, const char *scratch_root,
 	if (rc == CC_OK)
 		rc = write_source(r->dir, &job->compile->source, err);
 	if (rc == CC_OK)
-		rc = exact_possible(r->req) ? start_check(r, err)
-					    : start_shipped(r, err);
+		rc = exact_mode && exact_possible(r->req)
+			     ? start_check(r, err)
+			     : start_shipped(r, err);
 	if (rc != CC_OK) {
 		runner_abort(r);
 		return rc;

@@ -24,12 +24,13 @@
 struct runner;
 
 /*
- * Start job (borrowed; not needed after the call). On success *out is
+ * Start job (borrowed; not needed after the call) in a new directory under
+ * scratch_root; exact_mode allows exact mode (cfg key). On success *out is
  * the caller's. On failure returns a code, sets *refusal and err says why;
  * nothing is left behind.
  */
 int runner_start(const Clustcc__WorkerJob *job, const char *scratch_root,
-		 struct runner **out, Clustcc__Refusal *refusal,
+		 bool exact_mode, struct runner **out, Clustcc__Refusal *refusal,
 		 struct cc_err *err);
 
 /* Poll without blocking; *done once the compiler exited or timed out. */

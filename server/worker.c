@@ -75,7 +75,8 @@ start_job(struct worker *w, const uint8_t *buf, size_t len)
 	}
 	log_debug("job %llu: start %s", (unsigned long long)job->job_id,
 		  job->compile->source_name);
-	if (runner_start(job, w->cfg->scratch_dir, &r, &why, &err) != CC_OK) {
+	if (runner_start(job, w->cfg->scratch_dir, w->cfg->exact_mode, &r,
+			 &why, &err) != CC_OK) {
 		log_warn("job %llu: refused: %s",
 			 (unsigned long long)job->job_id, err.msg);
 		send_refusal(w, job->job_id, why, err.msg);

@@ -31,7 +31,7 @@ wait_for() {
 	done
 }
 
-# write_config WORKERS WORKER_CPUS HEAD_TASKS
+# write_config WORKERS WORKER_CPUS HEAD_TASKS [EXACT_MODE(true|false)]
 write_config() {
 	cat > "$T/cfg.json" <<JSON
 {
@@ -44,7 +44,8 @@ write_config() {
   "advertise_host": "127.0.0.1",
   "logging_level": "info",
   "logging_prefix": "$T/server",
-  "scratch_dir": "$T"
+  "scratch_dir": "$T",
+  "exact_mode": ${4:-true}
 }
 JSON
 }

@@ -27,7 +27,7 @@ static const char *const all_keys[] = {
         "spack_env",          "endpoint",
         "advertise_host",     "max_msg_bytes",
         "compile_timeout_ms", "max_queued_jobs",
-        "scratch_dir",
+        "scratch_dir",        "exact_mode",
 };
 #define N_ALL_KEYS (sizeof(all_keys) / sizeof(all_keys[0]))
 
@@ -85,6 +85,7 @@ assert_defaults(const struct cfg *cfg)
 	cr_assert_eq(cfg->compile_timeout_ms, 600000);
 	cr_assert_eq(cfg->max_queued_jobs, 1024);
 	cr_assert_str_eq(cfg->scratch_dir, "");
+	cr_assert(cfg->exact_mode);
 }
 
 Test(cfg, missing_keys_get_defaults)
@@ -767,4 +768,23 @@ Test(cfg, docs_example_loads)
 	cr_assert_gt(cfg->n_specs, 0);
 	cfg_free(cfg);
 	free(docs);
+}
+
+Test(cfg, exact_mode_is_a_json_boolean)
+{
+	struct cfg *cfg = NULL;
+	struct cc_err err;
+
+	cr_assert_eq(cfg_load_string("t.json",
+				     "{\"port_file\": \"p\", \"exact_mode\": false}",
+				     &cfg, &err),
+		     CC_OK, "%s", err.msg);
+	cr_assert_not(cfg->exact_mode);
+	cfg_free(cfg);
+	cr_assert_eq(cfg_load_string("t.json",
+				     "{\"port_file\": \"p\", \"exact_mode\": 1}",
+				     &cfg, &err),
+		     CC_ECONFIG);
+	cr_assert_str_eq(err.msg,
+			 "config 't.json': key 'exact_mode': expected true or false, got 1");
 }

@@ -224,7 +224,7 @@ run_job(const Clustcc__WorkerJob *job, int64_t deadline_ms,
 	size_t len = 0;
 	int64_t ms;
 
-	cr_assert_eq(runner_start(job, scratch_root, &r, &refusal, &err), CC_OK,
+	cr_assert_eq(runner_start(job, scratch_root, true, &r, &refusal, &err), CC_OK,
 	             "runner_start: %s (%s)", err.msg,
 	             codec_refusal_name(refusal));
 	cr_assert_not_null(r);
@@ -336,7 +336,7 @@ expect_refused_at_start(const Clustcc__WorkerJob *job, int code,
 	struct cc_err err;
 
 	cc_err_clear(&err);
-	cr_assert_eq(runner_start(job, scratch_root, &r, &refusal, &err), code,
+	cr_assert_eq(runner_start(job, scratch_root, true, &r, &refusal, &err), code,
 	             "rc %s, want %s: %s", cc_strerror(err.code),
 	             cc_strerror(code), err.msg);
 	cr_assert_null(r, "*out written on failure");
@@ -628,7 +628,7 @@ Test(runner, abort_kills_the_compiler_and_removes_its_dir)
 	in_tmp(script, sizeof(script), "hang.sh");
 	fixture_init(&f, script, "t.i");
 	f.job.timeout_ms = 0; /* no deadline */
-	cr_assert_eq(runner_start(&f.job, scratch_root, &r, &refusal, NULL),
+	cr_assert_eq(runner_start(&f.job, scratch_root, true, &r, &refusal, NULL),
 	             CC_OK);
 	runner_poll(r, &done);
 	cr_assert_not(done);
