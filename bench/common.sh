@@ -16,7 +16,8 @@ trap bench_cleanup EXIT
 start_server() {
 	cat > "$W/cfg.json" <<JSON
 { "port_file": "$W/port", "num_workers": $1, "worker_rank_cpus": 1,
-  "head_rank_tasks": 0, "endpoint": "ipc://$W/s.ipc", "logging_level": "warning" }
+  "head_rank_tasks": 0, "endpoint": "ipc://$W/s.ipc", "logging_level": "warning",
+  "exact_mode": ${EXACT_MODE:-true} }
 JSON
 	mpirun -n $(($1 + 1)) "$BIN/clustcc-server" --config "$W/cfg.json" > "$W/mpirun.out" 2>&1 &
 	SERVER=$!

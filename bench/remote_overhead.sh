@@ -20,7 +20,8 @@ remote=$("$BIN/clustcc-ctl" -p "$W/port" status --json | jq '.ranks[1].done')
 median() { sort -n | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 g=$(cut -d' ' -f1 times.txt | median)
 r=$(cut -d' ' -f2 times.txt | median)
-echo "compiles: $N local + $N remote (all $remote on worker rank 1)"
-echo "median gcc direct:      $((g / 1000)).$(printf %03d $((g % 1000))) ms"
-echo "median through clustcc: $((r / 1000)).$(printf %03d $((r % 1000))) ms"
-echo "added per remote compile (median difference): $(( (r - g) / 1000 )).$(printf %03d $(( (r - g) % 1000 ))) ms"
+ms() { awk -v us="$1" 'BEGIN {printf "%.2f ms", us / 1000}'; }
+echo "compiles: $N local + $N remote (all $remote on worker rank 1, exact_mode=${EXACT_MODE:-true})"
+echo "median gcc direct:      $(ms "$g")"
+echo "median through clustcc: $(ms "$r")"
+echo "added per remote compile (difference of medians): $(ms "$(awk -v a="$r" -v b="$g" 'BEGIN {print a - b}')")"

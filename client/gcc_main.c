@@ -276,6 +276,7 @@ rpc_reason(int rc)
 }
 
 struct remote {
+	int64_t start_us, cpp_done_us, reply_us; /* for the log's timings */
 	struct portfile pf;
 	struct compile_plan plan;
 	struct preprocessed pp;
@@ -339,6 +340,7 @@ send_compile(struct wrapper *w, struct remote *r)
 	req.compile = &c;
 	rc = rpc_call(&r->pf, &req, timeout_ms(), DEFAULT_MAX_BYTES, &r->resp,
 		      &err);
+	r->reply_us = monotime_us();
 	if (rc != CC_OK)
 		run_local(w, rpc_reason(rc), err.msg);
 }
@@ -355,9 +357,12 @@ finish_remote(struct wrapper *w, struct remote *r)
 		run_local(w, FALLBACK_OUTPUT_FAILED, err.msg);
 	say(w, "remote: %s compiled on rank %u (%s mode)", r->plan.source,
 	    res->rank, res->exact ? "exact" : "shipped-source");
-	log_info("remote: %s: rank %u, %s mode, exit %d, %lld ms",
+	log_info("remote: %s: rank %u, %s mode, exit %d; ms: preprocess %.1f, round trip %.1f (compiler %lld), write %.1f",
 		 r->plan.source, res->rank, res->exact ? "exact" : "shipped",
-		 code, (long long)res->run_ms);
+		 code, (double)(r->cpp_done_us - r->start_us) / 1000.0,
+		 (double)(r->reply_us - r->cpp_done_us) / 1000.0,
+		 (long long)res->run_ms,
+		 (double)(monotime_us() - r->reply_us) / 1000.0);
 	fileio_write_all(STDERR_FILENO, r->pp.diagnostics, r->pp.diag_len);
 	fileio_write_all(STDOUT_FILENO, res->stdout_data.data,
 			 res->stdout_data.len);
@@ -377,6 +382,7 @@ compile_remote(struct wrapper *w, struct remote *r)
 		run_local(w, FALLBACK_PREPROCESS_FAILED, err.msg);
 	if (code != 0)
 		run_local(w, FALLBACK_PREPROCESS_FAILED, NULL);
+	r->cpp_done_us = monotime_us();
 	send_compile(w, r);
 	if (!r->resp)
 		run_local(w, FALLBACK_INTERNAL, NULL);
@@ -392,7 +398,7 @@ int
 main(int argc, char **argv)
 {
 	struct wrapper w = { 0 };
-	struct remote r = { 0 };
+	struct remote r = { .start_us = monotime_us() };
 	enum fallback_reason why = FALLBACK_NONE;
 	const char *disable = getenv("CLUSTCC_DISABLE");
 	struct cc_err err;

@@ -8,7 +8,7 @@
 #include "monotime.h"
 
 #define BACKOFF_MIN_US 100
-#define BACKOFF_BUSY_CAP_US 2000
+#define BACKOFF_BUSY_CAP_US 500
 #define BACKOFF_IDLE_CAP_US 20000
 #define BACKOFF_IDLE_AFTER_MS 1000
 
