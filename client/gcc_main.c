@@ -111,14 +111,15 @@ static bool
 search_path(const char *name, char *out, size_t size)
 {
 	const char *path = getenv("PATH");
-	char dir[PATH_MAX];
 
 	while (path && *path) {
 		size_t len = strcspn(path, ":");
+		/* An empty PATH entry means the current directory. */
+		int n = len ? snprintf(out, size, "%.*s/%s", (int)len, path, name)
+			    : snprintf(out, size, "./%s", name);
 
-		snprintf(dir, sizeof(dir), "%.*s", (int)len, len ? path : ".");
-		snprintf(out, size, "%s/%s", dir, name);
-		if (is_executable(out) && !is_self(out))
+		if (n > 0 && (size_t)n < size && is_executable(out) &&
+		    !is_self(out))
 			return true;
 		path += len;
 		if (*path == ':')

@@ -12,6 +12,7 @@
 #include "preprocess.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,13 @@
 #include "fileio.h"
 #include "log.h"
 #include "child.h"
+
+/* The private directory and the two files gcc -E writes there. */
+struct pp_paths {
+	char dir[PATH_MAX];
+	char out[PATH_MAX + 16];
+	char diag[PATH_MAX + 16];
+};
 
 static const char *
 tmp_root(void)
@@ -52,51 +60,32 @@ build_argv(const char *compiler, const struct compile_plan *plan,
 
 static int
 run_cpp(const char *compiler, const struct compile_plan *plan,
-	const char *dir, int *exit_code, struct cc_err *err)
+	const struct pp_paths *p, int *exit_code, struct cc_err *err)
 {
-	char out[4096], diag[4096];
 	struct child_opts opts = { 0 };
 	const char **argv;
 	int rc;
 
-	snprintf(out, sizeof(out), "%s/pp.i", dir);
-	snprintf(diag, sizeof(diag), "%s/stderr", dir);
-	argv = build_argv(compiler, plan, out);
+	argv = build_argv(compiler, plan, p->out);
 	if (!argv)
 		return cc_err_set(err, CC_ENOMEM, "out of memory");
 	opts.argv = argv;
-	opts.stderr_path = diag;
+	opts.stderr_path = p->diag;
 	rc = child_run(&opts, 0, exit_code, err);
 	free((void *)argv);
 	return rc;
 }
 
 static int
-read_results(const char *dir, size_t max_bytes, struct preprocessed *out,
-	     struct cc_err *err)
+read_results(const struct pp_paths *p, size_t max_bytes,
+	     struct preprocessed *out, struct cc_err *err)
 {
-	char path[4096];
-	int rc;
+	int rc = fileio_read_all(p->diag, max_bytes, &out->diagnostics,
+				 &out->diag_len, err);
 
-	snprintf(path, sizeof(path), "%s/stderr", dir);
-	rc = fileio_read_all(path, max_bytes, &out->diagnostics,
-			     &out->diag_len, err);
 	if (rc != CC_OK)
 		return rc;
-	snprintf(path, sizeof(path), "%s/pp.i", dir);
-	return fileio_read_all(path, max_bytes, &out->text, &out->len, err);
-}
-
-static void
-remove_dir(const char *dir)
-{
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/pp.i", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/stderr", dir);
-	unlink(path);
-	rmdir(dir);
+	return fileio_read_all(p->out, max_bytes, &out->text, &out->len, err);
 }
 
 int
@@ -104,21 +93,28 @@ preprocess_run(const char *compiler, const struct compile_plan *plan,
 	       size_t max_bytes, struct preprocessed *out, int *exit_code,
 	       struct cc_err *err)
 {
-	char dir[4096];
+	struct pp_paths p;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	snprintf(dir, sizeof(dir), "%s/clustcc-pp-XXXXXX", tmp_root());
-	if (!mkdtemp(dir))
+	if ((size_t)snprintf(p.dir, sizeof(p.dir), "%s/clustcc-pp-XXXXXX",
+			     tmp_root()) >= sizeof(p.dir))
+		return cc_err_set(err, CC_EINVAL, "TMPDIR '%s' is too long",
+				  tmp_root());
+	if (!mkdtemp(p.dir))
 		return cc_err_sys(err, CC_ESYS, errno,
 				  "cannot create a temporary directory in '%s'",
 				  tmp_root());
-	rc = run_cpp(compiler, plan, dir, exit_code, err);
+	snprintf(p.out, sizeof(p.out), "%s/pp.i", p.dir);
+	snprintf(p.diag, sizeof(p.diag), "%s/stderr", p.dir);
+	rc = run_cpp(compiler, plan, &p, exit_code, err);
 	if (rc == CC_OK && *exit_code == 0)
-		rc = read_results(dir, max_bytes, out, err);
+		rc = read_results(&p, max_bytes, out, err);
 	if (rc != CC_OK || *exit_code != 0)
 		preprocess_release(out);
-	remove_dir(dir);
+	unlink(p.out);
+	unlink(p.diag);
+	rmdir(p.dir);
 	return rc;
 }
 

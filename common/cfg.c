@@ -779,15 +779,16 @@ parse_json(const char *path, const char *text, size_t len, cJSON **out,
 	copy[len] = '\0';
 	blank_comments(copy, len);
 	root = cJSON_ParseWithOpts(copy, &end, true);
-	off = end ? (size_t)(end - copy) : 0;
-	free(copy);
 	if (!root) {
+		off = end ? (size_t)(end - copy) : 0;
+		free(copy);
 		line_col(text, off < len ? off : len, &line, &col);
 		return cc_err_set(
 		        err, CC_ECONFIG,
 		        "config '%s': line %zu, column %zu: JSON syntax error",
 		        path, line, col);
 	}
+	free(copy);
 	*out = root;
 	return CC_OK;
 }

@@ -2,8 +2,8 @@
  * backoff.h - how long an idle rank sleeps between polls. Open MPI's
  * blocking calls spin a core, so the head and the workers poll and sleep
  * instead. After activity the sleep starts at 100 us and doubles up to
- * 2 ms; after 1 s without work it grows to 20 ms. The worst-case latency a
- * sleep adds to a job is therefore 2 ms in a busy build and 20 ms for the
+ * 0.5 ms; after 1 s without work it grows to 20 ms. The worst-case latency a
+ * sleep adds to a job is therefore 0.5 ms in a busy build and 20 ms for the
  * first job after a pause; bench/idle_cpu.sh measures the idle CPU cost.
  * Plain data, one per loop.
  */
