@@ -52,6 +52,11 @@ JSON
 
 # start_server NP : mpirun the server with NP ranks and wait for its port file.
 start_server() {
+	# Under ASan, Open MPI's dlclose'd components leave leak reports that no
+	# suppression can name (<unknown module>); leaks in the server's own
+	# modules are caught by their unit tests, so check leaks in the clients
+	# only. Memory errors and UBSan still abort the server.
+	ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
 	mpirun -n "$1" "$BIN/clustcc-server" --config "$T/cfg.json" \
 		> "$T/mpirun.out" 2>&1 &
 	SERVER_PID=$!
