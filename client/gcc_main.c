@@ -186,6 +186,12 @@ parse_invocation(struct wrapper *w, int argc, char **argv)
 			w->compiler);
 		exit(EXIT_WRAPPER_NO_COMPILER);
 	}
+	/*
+	 * gcc finds its own install tree (cc1, liblto_plugin) from argv[0],
+	 * searching PATH for a bare name, which would find this wrapper's
+	 * symlink: give it the path of the real compiler.
+	 */
+	w->cc_argv[0] = w->compiler_path;
 }
 
 static bool

@@ -25,6 +25,7 @@
 #include "monotime.h"
 
 #define REFUSAL_KINDS 16
+#define RECV_SLACK_BYTES ((size_t)1 << 20)
 
 enum slot_state { SLOT_RECV, SLOT_WAIT, SLOT_SEND };
 
@@ -167,8 +168,13 @@ listen_on(struct frontend *fe, const struct cfg *cfg, struct cc_err *err)
 
 	if ((rv = nng_rep0_open(&fe->sock)) != 0)
 		return nng_fail(err, rv, "cannot open socket for", cfg->endpoint);
+	/*
+	 * nng drops (without a reply) what exceeds its limit; leave room
+	 * above ours so a request a little too big gets a typed refusal
+	 * from codec_unpack_request(), while a huge one still costs no memory.
+	 */
 	rv = nng_socket_set_size(fe->sock, NNG_OPT_RECVMAXSZ,
-				 cfg->max_msg_bytes);
+				 cfg->max_msg_bytes + RECV_SLACK_BYTES);
 	if (rv == 0)
 		rv = nng_listener_create(&fe->listener, fe->sock,
 					 cfg->endpoint);

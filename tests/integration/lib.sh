@@ -44,6 +44,7 @@ write_config() {
   "advertise_host": "127.0.0.1",
   "logging_level": "info",
   "logging_prefix": "$T/server",
+  "max_msg_bytes": 16777216,
   "scratch_dir": "$T",
   "exact_mode": ${4:-true}
 }
