@@ -840,18 +840,20 @@ cfg_load_file(const char *path, struct cfg **out, struct cc_err *err)
 {
 	char *text = NULL;
 	size_t len = 0;
+	struct cc_err ferr = { 0 };
 	int rc;
 
 	if (!path || !out)
 		return cc_err_set(err, CC_EINVAL, "config: no file to load");
-	rc = fileio_read_all(path, CFG_MAX_FILE_BYTES, &text, &len, err);
+	rc = fileio_read_all(path, CFG_MAX_FILE_BYTES, &text, &len, &ferr);
 	if (rc == CC_ETOOBIG)
 		return cc_err_set(
 		        err, CC_ECONFIG,
 		        "config '%s': expected at most %d bytes, got more",
 		        path, CFG_MAX_FILE_BYTES);
 	if (rc != CC_OK)
-		return rc;
+		return cc_err_sys(err, rc, ferr.sys, "config '%s': cannot read",
+				  path);
 	rc = load(path, text, len, out, err);
 	free(text);
 	return rc;

@@ -64,8 +64,12 @@ usage(FILE *out)
 static void
 version(void)
 {
-	printf("clustcc-server %s (nng %s, protobuf-c %s, MPI: see 'mpirun --version')\n",
-	       CLUSTCC_VERSION, nng_version(), protobuf_c_version());
+	char mpi[256];
+
+	/* MPI_Get_library_version may be called before MPI_Init. */
+	transport_library_version(mpi, sizeof(mpi));
+	printf("clustcc-server %s (nng %s, protobuf-c %s, %s)\n",
+	       CLUSTCC_VERSION, nng_version(), protobuf_c_version(), mpi);
 }
 
 /* Returns the config path, or exits for --help, --version and errors. */
