@@ -1,12 +1,29 @@
 /*
  * fallback.c - names of the local-compile reasons and the local run.
- * A local decision must exec the real compiler with the exact original
- * argv and environment: an altered argv is a fidelity bug (distcc).
+ * A local decision runs the real compiler with the exact original argv and
+ * environment: an altered argv is a fidelity bug (distcc). While it runs,
+ * the head is told why (LocalNotice), so `clustcc-ctl status` can answer
+ * "why did this not go remote?".
  */
+#define LOG_MODULE "fallback"
 #include "fallback.h"
 
 #include <assert.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+
+#include "child.h"
+#include "codec.h"
+#include "exitcode.h"
+#include "log.h"
+#include "portfile.h"
+#include "rpc.h"
+
+#define NOTICE_TIMEOUT_MS 2000
 
 struct reason_row {
 	const char *name;
@@ -56,6 +73,9 @@ static const struct reason_row rows[] = {
 	[FALLBACK_WORKER_FAILED] = { "worker_failed", "the compiler crashed or timed out on the worker" },
 	[FALLBACK_OUTPUT_FAILED] = { "output_failed", "the returned outputs could not be written" },
 	[FALLBACK_INTERNAL] = { "internal", "out of memory or a clustcc bug" },
+	[FALLBACK_NOT_EXACT] = { "not_exact", "-g needs exact mode (the worker cannot see this directory)" },
+	[FALLBACK_SHIPPED_DIAGNOSTICS] = { "shipped_diagnostics", "diagnostics from a worker that cannot see the sources lack source lines" },
+	[FALLBACK_RETRY_LOCAL] = { "retry_local", "the remote compile failed; CLUSTCC_RETRY_LOCAL recompiles here" },
 };
 static_assert(sizeof(rows) / sizeof(rows[0]) == FALLBACK_REASON_COUNT,
 	      "every fallback reason has a name");
@@ -76,9 +96,96 @@ fallback_reason_help(enum fallback_reason reason)
 	return rows[reason].help;
 }
 
-int
-fallback_exec(const char *compiler, char *const argv[])
+static void
+notify(const struct portfile *pf, enum fallback_reason reason)
 {
-	execv(compiler, argv);
-	return -1;
+	Clustcc__Request req = CLUSTCC__REQUEST__INIT;
+	Clustcc__LocalNotice notice = CLUSTCC__LOCAL_NOTICE__INIT;
+	Clustcc__Response *resp = NULL;
+	struct cc_err err;
+
+	notice.reason = (char *)fallback_reason_name(reason);
+	req.body_case = CLUSTCC__REQUEST__BODY_LOCAL;
+	req.local = &notice;
+	if (rpc_call(pf, &req, NOTICE_TIMEOUT_MS, 1 << 16, &resp, &err) != CC_OK)
+		log_info("could not tell the head about a local compile: %s",
+			 err.msg);
+	codec_free(resp);
+}
+
+static volatile sig_atomic_t child_pid;
+
+static void
+forward_signal(int sig)
+{
+	if (child_pid > 0)
+		kill((pid_t)child_pid, sig);
+}
+
+/*
+ * While the compiler runs as our child: a terminal's SIGINT/SIGQUIT reach
+ * it directly (same process group), so ignore them here as system() does;
+ * a SIGTERM/SIGHUP sent to us alone (by make, say) is passed on.
+ */
+static void
+guard_signals(pid_t pid)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	child_pid = pid;
+	sa.sa_handler = forward_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+}
+
+int
+fallback_run_child(char *const argv[], const struct portfile *pf,
+		   enum fallback_reason reason, int *exit_code)
+{
+	struct child_opts opts = { 0 };
+	pid_t pid;
+	int rc;
+
+	opts.argv = (const char *const *)argv;
+	opts.in_caller_group = true;
+	rc = child_start(&opts, &pid, NULL);
+	if (rc != CC_OK)
+		return rc;
+	guard_signals(pid);
+	if (pf)
+		notify(pf, reason);
+	rc = child_wait(pid, 0, exit_code, NULL);
+	child_pid = 0;
+	return rc;
+}
+
+/* Exit as the compiler did: the same code, or the same signal (1-64). */
+_Noreturn static void
+exit_like(int code)
+{
+	if (code > 128 && code < 128 + 65) {
+		signal(code - 128, SIG_DFL);
+		raise(code - 128);
+	}
+	exit(code);
+}
+
+_Noreturn void
+fallback_run(char *const argv[], const struct portfile *pf,
+	     enum fallback_reason reason)
+{
+	int code = 0;
+
+	fflush(stdout);
+	fflush(stderr);
+	if (pf && fallback_run_child(argv, pf, reason, &code) == CC_OK)
+		exit_like(code);
+	execv(argv[0], argv);
+	fprintf(stderr, "clustcc-gcc: cannot run '%s': %s\n", argv[0],
+		strerror(errno));
+	exit(EXIT_WRAPPER_EXEC);
 }

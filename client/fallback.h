@@ -55,6 +55,9 @@ enum fallback_reason {
 	FALLBACK_WORKER_FAILED,    /* compiler crashed/timed out on the worker */
 	FALLBACK_OUTPUT_FAILED,    /* could not write the returned object */
 	FALLBACK_INTERNAL,         /* out of memory or a clustcc bug */
+	FALLBACK_NOT_EXACT,        /* -g in shipped mode: would not be byte-identical */
+	FALLBACK_SHIPPED_DIAGNOSTICS, /* shipped mode printed diagnostics without source lines */
+	FALLBACK_RETRY_LOCAL,      /* CLUSTCC_RETRY_LOCAL: remote compile failed, retried here */
 
 	FALLBACK_REASON_COUNT
 };
@@ -65,10 +68,23 @@ const char *fallback_reason_name(enum fallback_reason reason);
 /* One-line human explanation, e.g. "-march=native would resolve on the worker". */
 const char *fallback_reason_help(enum fallback_reason reason);
 
+struct portfile;
+
 /*
- * Replace this process with the real compiler, argv untouched
- * (argv[0] = compiler path). Returns only on failure, with errno set.
+ * Run the real compiler (argv[0] = its path) with argv and the environment
+ * untouched, and exit as it exits. When pf names a server, the compiler
+ * runs as a child while the head is told the reason (status counts it),
+ * so the notice costs the build no time; without pf this process execs
+ * the compiler. Exits EXIT_WRAPPER_EXEC if the compiler cannot be run.
  */
-int fallback_exec(const char *compiler, char *const argv[]);
+_Noreturn void fallback_run(char *const argv[], const struct portfile *pf,
+			    enum fallback_reason reason);
+
+/*
+ * Run the compiler as a child (notifying as above) and return its exit
+ * status in *exit_code (128+N for a signal). CC_ESYS if it cannot start.
+ */
+int fallback_run_child(char *const argv[], const struct portfile *pf,
+		       enum fallback_reason reason, int *exit_code);
 
 #endif

@@ -7,23 +7,21 @@
  * Decide remote or local (argv.c); for remote: preprocess locally, send
  * the compile to the head, write the returned object atomically, relay the
  * compiler's stdout/stderr and exit with its code. Anything else, and any
- * trouble on the way, execs the real compiler with the original argv: a
- * build never fails because of clustcc. It adds nothing to gcc's output
- * except under CLUSTCC_VERBOSE=1; its log goes to $CLUSTCC_LOG.
+ * trouble on the way, runs the real compiler with the original argv
+ * (fallback.c): a build never fails because of clustcc. It adds nothing to
+ * gcc's output except under CLUSTCC_VERBOSE=1; its log goes to
+ * $CLUSTCC_LOG.
  */
-#define _XOPEN_SOURCE 700 /* realpath() */
 #define LOG_MODULE "gcc"
-#include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "argv.h"
 #include "codec.h"
+#include "compiler.h"
 #include "exitcode.h"
 #include "fallback.h"
 #include "fileio.h"
@@ -35,24 +33,24 @@
 
 #define DEFAULT_TIMEOUT_MS (15 * 60 * 1000)
 #define DEFAULT_MAX_BYTES ((size_t)256 << 20)
+#define MAX_ENV 64
 
 struct wrapper {
-	const char *compiler;     /* as given: argv[0] of the real compiler */
-	char compiler_path[PATH_MAX]; /* absolute path of the real compiler */
+	struct compiler cc;
 	char **cc_argv;           /* compiler + args, NULL-terminated */
 	int argc;                 /* number of args after the compiler */
 	char **args;
 	bool verbose;
+	bool have_server;         /* pf holds a readable port file */
+	struct portfile pf;
 	const char *source;       /* for messages */
+	/* Remote compile state. */
+	int64_t start_us, cpp_done_us, reply_us; /* for the log's timings */
+	struct compile_plan plan;
+	struct preprocessed pp;
+	Clustcc__Response *resp;
+	bool color;               /* add -fdiagnostics-color=always remotely */
 };
-
-static const char *
-base_name(const char *path)
-{
-	const char *s = strrchr(path, '/');
-
-	return s ? s + 1 : path;
-}
 
 static void say(const struct wrapper *w, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -71,6 +69,14 @@ say(const struct wrapper *w, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* Reasons after which telling the head is pointless: it is unreachable. */
+static bool
+can_notify(const struct wrapper *w, enum fallback_reason why)
+{
+	return w->have_server && why != FALLBACK_CONNECT_FAILED &&
+	       why != FALLBACK_TIMEOUT && why != FALLBACK_SEND_FAILED;
+}
+
 _Noreturn static void
 run_local(struct wrapper *w, enum fallback_reason why, const char *detail)
 {
@@ -79,70 +85,7 @@ run_local(struct wrapper *w, enum fallback_reason why, const char *detail)
 	log_info("local (%s): %s %s", fallback_reason_name(why),
 		 w->source ? w->source : "",
 		 detail ? detail : fallback_reason_help(why));
-	fflush(stdout);
-	fflush(stderr);
-	fallback_exec(w->compiler_path, w->cc_argv);
-	fprintf(stderr, "clustcc-gcc: cannot run '%s': %s\n", w->compiler_path,
-		strerror(errno));
-	exit(EXIT_WRAPPER_EXEC);
-}
-
-static bool
-is_self(const char *path)
-{
-	char self[PATH_MAX], other[PATH_MAX];
-
-	if (!realpath("/proc/self/exe", self) || !realpath(path, other))
-		return false;
-	return strcmp(self, other) == 0;
-}
-
-static bool
-is_executable(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-	       access(path, X_OK) == 0;
-}
-
-/* First `name` on PATH that is not this program; false if none. */
-static bool
-search_path(const char *name, char *out, size_t size)
-{
-	const char *path = getenv("PATH");
-
-	while (path && *path) {
-		size_t len = strcspn(path, ":");
-		/* An empty PATH entry means the current directory. */
-		int n = len ? snprintf(out, size, "%.*s/%s", (int)len, path, name)
-			    : snprintf(out, size, "./%s", name);
-
-		if (n > 0 && (size_t)n < size && is_executable(out) &&
-		    !is_self(out))
-			return true;
-		path += len;
-		if (*path == ':')
-			path++;
-	}
-	return false;
-}
-
-static bool
-resolve_compiler(struct wrapper *w)
-{
-	char abs[PATH_MAX];
-
-	if (!strchr(w->compiler, '/'))
-		return search_path(w->compiler, w->compiler_path,
-				   sizeof(w->compiler_path));
-	if (!realpath(w->compiler, abs) || is_self(abs))
-		return false;
-	/* Keep the path as given (not realpath): gcc finds cc1 from it. */
-	snprintf(w->compiler_path, sizeof(w->compiler_path), "%s", w->compiler);
-	if (w->compiler[0] != '/')
-		snprintf(w->compiler_path, sizeof(w->compiler_path), "%s", abs);
-	return true;
+	fallback_run(w->cc_argv, can_notify(w, why) ? &w->pf : NULL, why);
 }
 
 static void
@@ -153,7 +96,8 @@ usage_exit(void)
 		"   or: link clustcc-gcc as gcc, cc, g++ or c++ and run that\n"
 		"Compiles remotely on a clustcc-server found through $CLUSTCC_PORT_FILE,\n"
 		"locally otherwise. Environment: CLUSTCC_PORT_FILE, CLUSTCC_VERBOSE=1,\n"
-		"CLUSTCC_LOG=FILE, CLUSTCC_DISABLE=1, CLUSTCC_TIMEOUT=SECONDS.\n");
+		"CLUSTCC_LOG=FILE, CLUSTCC_DISABLE=1, CLUSTCC_TIMEOUT=SECONDS,\n"
+		"CLUSTCC_RETRY_LOCAL=1.\n");
 	exit(EXIT_WRAPPER_NO_COMPILER);
 }
 
@@ -161,7 +105,9 @@ usage_exit(void)
 static void
 parse_invocation(struct wrapper *w, int argc, char **argv)
 {
-	const char *me = base_name(argv[0]);
+	const char *slash = strrchr(argv[0], '/');
+	const char *me = slash ? slash + 1 : argv[0];
+	const char *name;
 
 	if (strncmp(me, "clustcc", 7) == 0) {
 		if (argc < 2)
@@ -172,18 +118,18 @@ parse_invocation(struct wrapper *w, int argc, char **argv)
 		}
 		if (strcmp(argv[1], "--help") == 0)
 			usage_exit();
-		w->compiler = argv[1];
+		name = argv[1];
 		w->cc_argv = argv + 1;
 	} else {
-		w->compiler = me;
+		name = me;
 		w->cc_argv = argv;
 	}
 	w->args = w->cc_argv + 1;
 	w->argc = argc - (int)(w->cc_argv - argv) - 1;
-	if (!resolve_compiler(w)) {
+	if (!compiler_find(name, &w->cc)) {
 		fprintf(stderr,
 			"clustcc-gcc: cannot find the real compiler '%s' (other than clustcc-gcc itself) on PATH\n",
-			w->compiler);
+			name);
 		exit(EXIT_WRAPPER_NO_COMPILER);
 	}
 	/*
@@ -191,22 +137,23 @@ parse_invocation(struct wrapper *w, int argc, char **argv)
 	 * searching PATH for a bare name, which would find this wrapper's
 	 * symlink: give it the path of the real compiler.
 	 */
-	w->cc_argv[0] = w->compiler_path;
+	w->cc_argv[0] = w->cc.path;
 }
 
 static bool
-is_cxx_driver(const char *compiler)
+env_flag(const char *name)
 {
-	return strstr(base_name(compiler), "++") != NULL;
+	const char *v = getenv(name);
+
+	return v && v[0] && strcmp(v, "0") != 0;
 }
 
 static void
 setup_log(struct wrapper *w)
 {
-	const char *v = getenv("CLUSTCC_VERBOSE");
 	const char *path = getenv("CLUSTCC_LOG");
 
-	w->verbose = v && v[0] && strcmp(v, "0") != 0;
+	w->verbose = env_flag("CLUSTCC_VERBOSE");
 	log_init("clustcc-gcc", "C", LOG_LEVEL_INFO);
 	if (!path || !path[0] || log_open_file(path, NULL) != CC_OK)
 		log_disable();
@@ -226,8 +173,10 @@ static size_t
 collect_env(char **out, size_t max)
 {
 	extern char **environ;
-	static const char *const names[] = { "LANG=", "LANGUAGE=",
-		"SOURCE_DATE_EPOCH=", "GCC_COLORS=", "GCC_URLS=", "COLUMNS=" };
+	static const char *const names[] = {
+		"LANG=", "LANGUAGE=", "SOURCE_DATE_EPOCH=", "GCC_COLORS=",
+		"GCC_URLS=", "COLUMNS=", "TERM=",
+	};
 	size_t n = 0;
 
 	for (char **e = environ; *e && n < max; e++) {
@@ -240,6 +189,25 @@ collect_env(char **out, size_t max)
 			out[n++] = *e;
 	}
 	return n;
+}
+
+/*
+ * gcc colours diagnostics by default when stderr is a terminal and TERM is
+ * not "dumb" (its -fdiagnostics-color=auto). The worker's stderr is a file,
+ * so decide here, unless the command line decides itself.
+ * -fdiagnostics-color is not recorded in DW_AT_producer.
+ */
+static bool
+wants_color(const struct wrapper *w)
+{
+	const char *term = getenv("TERM");
+
+	for (int i = 0; i < w->argc; i++) {
+		if (strncmp(w->args[i], "-fdiagnostics-color", 19) == 0 ||
+		    strncmp(w->args[i], "-fno-diagnostics-color", 22) == 0)
+			return false;
+	}
+	return term && strcmp(term, "dumb") != 0 && isatty(STDERR_FILENO);
 }
 
 static enum fallback_reason
@@ -260,6 +228,8 @@ refusal_reason(Clustcc__Refusal r)
 		return FALLBACK_WORKER_FAILED;
 	case CLUSTCC__REFUSAL__REFUSAL_TOO_BIG:
 		return FALLBACK_TOO_BIG;
+	case CLUSTCC__REFUSAL__REFUSAL_NOT_EXACT:
+		return FALLBACK_NOT_EXACT;
 	default:
 		return FALLBACK_REFUSED_OTHER;
 	}
@@ -282,30 +252,6 @@ rpc_reason(int rc)
 	}
 }
 
-struct remote {
-	int64_t start_us, cpp_done_us, reply_us; /* for the log's timings */
-	struct portfile pf;
-	struct compile_plan plan;
-	struct preprocessed pp;
-	Clustcc__Response *resp;
-};
-
-static int
-fill_compiler_id(const struct wrapper *w, Clustcc__CompilerId *id,
-		 char *abs, size_t size)
-{
-	struct stat st;
-
-	if (!realpath(w->compiler_path, abs) || stat(abs, &st) != 0)
-		return CC_ESYS;
-	(void)size;
-	id->path = abs;
-	id->size = (uint64_t)st.st_size;
-	id->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
-		       st.st_mtim.tv_nsec;
-	return CC_OK;
-}
-
 static size_t
 count(char **v)
 {
@@ -316,117 +262,175 @@ count(char **v)
 	return n;
 }
 
+/*
+ * A copy of v with extra appended (if not NULL); the strings are
+ * borrowed. NULL on allocation failure.
+ */
+static char **
+with_arg(char **v, const char *extra)
+{
+	size_t n = count(v);
+	char **out = calloc(n + 2, sizeof(*out));
+
+	if (!out)
+		return NULL;
+	memcpy(out, v, n * sizeof(*out));
+	if (extra)
+		out[n] = (char *)extra;
+	return out;
+}
+
 static void
-send_compile(struct wrapper *w, struct remote *r)
+send_compile(struct wrapper *w)
 {
 	Clustcc__Request req = CLUSTCC__REQUEST__INIT;
 	Clustcc__CompileRequest c = CLUSTCC__COMPILE_REQUEST__INIT;
 	Clustcc__CompilerId id = CLUSTCC__COMPILER_ID__INIT;
-	char abs[PATH_MAX], cwd[PATH_MAX], *env[64];
+	const char *color = w->color ? "-fdiagnostics-color=always" : NULL;
+	char cwd[PATH_MAX], *env[MAX_ENV];
+	char **cc_args = with_arg(w->plan.cc_args, color);
+	char **exact_args = with_arg(w->plan.exact_args, color);
 	struct cc_err err;
 	int rc;
 
-	if (fill_compiler_id(w, &id, abs, sizeof(abs)) != CC_OK ||
-	    !getcwd(cwd, sizeof(cwd)))
-		run_local(w, FALLBACK_INTERNAL, "cannot identify the compiler");
+	if (!cc_args || !exact_args || !getcwd(cwd, sizeof(cwd)))
+		run_local(w, FALLBACK_INTERNAL, "out of memory or no cwd");
+	id.path = w->cc.real;
+	id.size = w->cc.size;
+	id.mtime_ns = w->cc.mtime_ns;
 	c.compiler = &id;
-	c.n_args = count(r->plan.cc_args);
-	c.args = r->plan.cc_args;
-	c.n_check_args = count(r->plan.check_args);
-	c.check_args = r->plan.check_args;
-	c.n_exact_args = count(r->plan.exact_args);
-	c.exact_args = r->plan.exact_args;
-	c.language = (char *)(r->plan.lang == PLAN_LANG_CXX ? "c++" : "c");
-	c.source.data = (uint8_t *)r->pp.text;
-	c.source.len = r->pp.len;
+	c.n_args = count(cc_args);
+	c.args = cc_args;
+	c.n_check_args = count(w->plan.check_args);
+	c.check_args = w->plan.check_args;
+	c.n_exact_args = count(exact_args);
+	c.exact_args = exact_args;
+	c.language = (char *)(w->plan.lang == PLAN_LANG_CXX ? "c++" : "c");
+	c.source.data = (uint8_t *)w->pp.text;
+	c.source.len = w->pp.len;
 	c.cwd = cwd;
-	c.source_name = (char *)r->plan.source;
-	c.n_env = collect_env(env, sizeof(env) / sizeof(*env));
+	c.source_name = (char *)w->plan.source;
+	c.n_env = collect_env(env, MAX_ENV);
 	c.env = env;
 	req.body_case = CLUSTCC__REQUEST__BODY_COMPILE;
 	req.compile = &c;
-	rc = rpc_call(&r->pf, &req, timeout_ms(), DEFAULT_MAX_BYTES, &r->resp,
+	rc = rpc_call(&w->pf, &req, timeout_ms(), DEFAULT_MAX_BYTES, &w->resp,
 		      &err);
-	r->reply_us = monotime_us();
+	w->reply_us = monotime_us();
+	free(cc_args);
+	free(exact_args);
 	if (rc != CC_OK)
 		run_local(w, rpc_reason(rc), err.msg);
 }
 
-/* Write stdout/stderr as the compiler would have, then exit with its code. */
-_Noreturn static void
-finish_remote(struct wrapper *w, struct remote *r)
+static void
+log_remote(const struct wrapper *w, const Clustcc__CompileResult *res)
 {
-	const Clustcc__CompileResult *res = r->resp->compile;
-	struct cc_err err;
-	int code = res->exit_code;
-
-	if (output_write(&r->plan, res, &err) != CC_OK)
-		run_local(w, FALLBACK_OUTPUT_FAILED, err.msg);
-	say(w, "remote: %s compiled on rank %u (%s mode)", r->plan.source,
+	say(w, "remote: %s compiled on rank %u (%s mode)", w->plan.source,
 	    res->rank, res->exact ? "exact" : "shipped-source");
 	log_info("remote: %s: rank %u, %s mode, exit %d; ms: preprocess %.1f, round trip %.1f (compiler %lld), write %.1f",
-		 r->plan.source, res->rank, res->exact ? "exact" : "shipped",
-		 code, (double)(r->cpp_done_us - r->start_us) / 1000.0,
-		 (double)(r->reply_us - r->cpp_done_us) / 1000.0,
+		 w->plan.source, res->rank, res->exact ? "exact" : "shipped",
+		 res->exit_code,
+		 (double)(w->cpp_done_us - w->start_us) / 1000.0,
+		 (double)(w->reply_us - w->cpp_done_us) / 1000.0,
 		 (long long)res->run_ms,
-		 (double)(monotime_us() - r->reply_us) / 1000.0);
-	fileio_write_all(STDERR_FILENO, r->pp.diagnostics, r->pp.diag_len);
+		 (double)(monotime_us() - w->reply_us) / 1000.0);
+}
+
+/*
+ * CLUSTCC_RETRY_LOCAL=1 and the remote compile failed: compile here, and
+ * if gcc here disagrees, report the discrepancy (it should never happen).
+ */
+_Noreturn static void
+retry_local(struct wrapper *w, int remote_code)
+{
+	int code = 0;
+
+	if (fallback_run_child(w->cc_argv, w->have_server ? &w->pf : NULL,
+			       FALLBACK_RETRY_LOCAL, &code) != CC_OK)
+		run_local(w, FALLBACK_RETRY_LOCAL, NULL);
+	if (code != remote_code) {
+		log_error("discrepancy: %s: remote exit %d, local exit %d",
+			  w->plan.source, remote_code, code);
+		say(w, "discrepancy: %s failed remotely (exit %d) but exits %d here",
+		    w->plan.source, remote_code, code);
+	}
+	exit(code);
+}
+
+/* Write outputs, stdout and stderr as the compiler would have; exit. */
+_Noreturn static void
+finish_remote(struct wrapper *w)
+{
+	const Clustcc__CompileResult *res = w->resp->compile;
+	struct cc_err err;
+
+	log_remote(w, res);
+	if (res->exit_code != 0 && env_flag("CLUSTCC_RETRY_LOCAL"))
+		retry_local(w, res->exit_code);
+	/*
+	 * A worker that could not see the sources prints diagnostics without
+	 * their source lines, and the preprocessor's (#warning) came from
+	 * here: only gcc here gives the exact text, in order. In exact mode
+	 * the worker ran the whole command, so its stderr is all of it.
+	 */
+	if (!res->exact && (res->stderr_data.len > 0 || w->pp.diag_len > 0))
+		run_local(w, FALLBACK_SHIPPED_DIAGNOSTICS, NULL);
+	if (output_write(&w->plan, res, &err) != CC_OK)
+		run_local(w, FALLBACK_OUTPUT_FAILED, err.msg);
 	fileio_write_all(STDOUT_FILENO, res->stdout_data.data,
 			 res->stdout_data.len);
 	fileio_write_all(STDERR_FILENO, res->stderr_data.data,
 			 res->stderr_data.len);
-	exit(code);
+	exit(res->exit_code);
 }
 
 _Noreturn static void
-compile_remote(struct wrapper *w, struct remote *r)
+compile_remote(struct wrapper *w)
 {
 	struct cc_err err;
 	int code = 0;
 
-	if (preprocess_run(w->compiler_path, &r->plan, DEFAULT_MAX_BYTES,
-			   &r->pp, &code, &err) != CC_OK)
+	w->color = wants_color(w);
+	if (preprocess_run(w->cc.path, &w->plan, DEFAULT_MAX_BYTES, &w->pp,
+			   &code, &err) != CC_OK)
 		run_local(w, FALLBACK_PREPROCESS_FAILED, err.msg);
 	if (code != 0)
 		run_local(w, FALLBACK_PREPROCESS_FAILED, NULL);
-	r->cpp_done_us = monotime_us();
-	send_compile(w, r);
-	if (!r->resp)
+	w->cpp_done_us = monotime_us();
+	send_compile(w);
+	if (!w->resp)
 		run_local(w, FALLBACK_INTERNAL, NULL);
-	if (r->resp->refusal != CLUSTCC__REFUSAL__REFUSAL_NONE)
-		run_local(w, refusal_reason(r->resp->refusal),
-			  r->resp->message);
-	if (r->resp->body_case != CLUSTCC__RESPONSE__BODY_COMPILE)
+	if (w->resp->refusal != CLUSTCC__REFUSAL__REFUSAL_NONE)
+		run_local(w, refusal_reason(w->resp->refusal),
+			  w->resp->message);
+	if (w->resp->body_case != CLUSTCC__RESPONSE__BODY_COMPILE)
 		run_local(w, FALLBACK_SEND_FAILED, "reply is not a compile result");
-	finish_remote(w, r);
+	finish_remote(w);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct wrapper w = { 0 };
-	struct remote r = { .start_us = monotime_us() };
+	struct wrapper w = { .start_us = monotime_us() };
 	enum fallback_reason why = FALLBACK_NONE;
-	const char *disable = getenv("CLUSTCC_DISABLE");
 	struct cc_err err;
+	int rc;
 
 	setup_log(&w);
 	parse_invocation(&w, argc, argv);
-	if (disable && disable[0] && strcmp(disable, "0") != 0)
+	rc = rpc_find_server(NULL, &w.pf, &err);
+	w.have_server = rc == CC_OK;
+	if (env_flag("CLUSTCC_DISABLE"))
 		run_local(&w, FALLBACK_DISABLED, NULL);
-	if (argv_classify(w.argc, w.args, is_cxx_driver(w.compiler), &r.plan,
-			  &why) != CC_OK)
+	if (argv_classify(w.argc, w.args, w.cc.cxx, &w.plan, &why) != CC_OK)
 		run_local(&w, FALLBACK_INTERNAL, "out of memory");
 	if (why != FALLBACK_NONE)
 		run_local(&w, why, NULL);
-	w.source = r.plan.source;
-	switch (rpc_find_server(NULL, &r.pf, &err)) {
-	case CC_OK:
-		break;
-	case CC_ENOENT:
+	w.source = w.plan.source;
+	if (rc == CC_ENOENT)
 		run_local(&w, FALLBACK_NO_PORT_FILE, err.msg);
-	default:
+	if (rc != CC_OK)
 		run_local(&w, FALLBACK_BAD_PORT_FILE, err.msg);
-	}
-	compile_remote(&w, &r);
+	compile_remote(&w);
 }

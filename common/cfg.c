@@ -175,6 +175,8 @@ static const struct key keys[] = {
                 "requests the head holds at once, queued or running; further requests are refused as busy"),
         KEY_STR(scratch_dir, 0, "",
                 "root of the per-job directories on every rank; \"\" = $TMPDIR, or /tmp"),
+        KEY_FLAG(shipped_debug, 0,
+                 "compile -g sources on a rank that cannot use exact mode; their objects then record -fdirectives-only in DW_AT_producer (not byte-identical), so by default such compiles run on the client"),
         KEY_FLAG(exact_mode, 1,
                  "when the client's directory is visible on a rank (shared filesystem), verify and run the client's own command there, so objects and diagnostics are exactly a local compile's; false = always compile the shipped preprocessed source"),
 };

@@ -51,6 +51,7 @@ struct cfg {
 	int max_queued_jobs;      /* requests in flight at the head; default 1024 */
 	char *scratch_dir;        /* worker scratch root; default "" = $TMPDIR or /tmp */
 	bool exact_mode;          /* verified compile in the client's cwd; default true */
+	bool shipped_debug;       /* -g compiles in shipped mode too; default false */
 };
 
 /*

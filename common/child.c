@@ -51,7 +51,7 @@
 
 /* Returns 0 or an errno value, like the posix_spawn calls it makes. */
 static int
-set_attr(posix_spawnattr_t *attr)
+set_attr(posix_spawnattr_t *attr, bool own_group)
 {
 	sigset_t none;
 	sigset_t all;
@@ -59,9 +59,9 @@ set_attr(posix_spawnattr_t *attr)
 
 	if (sigemptyset(&none) != 0 || sigfillset(&all) != 0)
 		return EINVAL;
-	rc = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK |
-	                                            POSIX_SPAWN_SETSIGDEF |
-	                                            POSIX_SPAWN_SETPGROUP);
+	rc = posix_spawnattr_setflags(
+	        attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+	                      (own_group ? POSIX_SPAWN_SETPGROUP : 0));
 	if (rc == 0)
 		rc = posix_spawnattr_setsigmask(attr, &none);
 	if (rc == 0)
@@ -113,7 +113,7 @@ do_spawn(const struct child_opts *opts, pid_t *pid)
 	rc = posix_spawn_file_actions_init(&fa);
 	if (rc != 0)
 		goto out_attr;
-	rc = set_attr(&attr);
+	rc = set_attr(&attr, !opts->in_caller_group);
 	if (rc == 0)
 		rc = add_actions(&fa, opts);
 	if (rc == 0 && strchr(argv[0], '/'))

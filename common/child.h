@@ -28,6 +28,13 @@ struct child_opts {
 	const char *stdin_path;   /* NULL: inherit; "/dev/null" is fine */
 	const char *stdout_path;  /* NULL: inherit; else created/truncated 0644 */
 	const char *stderr_path;  /* NULL: inherit; else created/truncated 0644 */
+	/*
+	 * false: the child gets a process group of its own, so child_kill()
+	 * ends the whole compiler (server side). true: it stays in the
+	 * caller's group, so a Ctrl-C at the terminal reaches it as it would
+	 * reach gcc run by make (client side).
+	 */
+	bool in_caller_group;
 };
 
 /*

@@ -23,6 +23,7 @@ static const char *const refusal_names[] = {
 	[CLUSTCC__REFUSAL__REFUSAL_COMPILER_MISMATCH] = "compiler_mismatch",
 	[CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED] = "worker_failed",
 	[CLUSTCC__REFUSAL__REFUSAL_INTERNAL] = "internal",
+	[CLUSTCC__REFUSAL__REFUSAL_NOT_EXACT] = "not_exact",
 };
 
 const char *

@@ -48,6 +48,7 @@ struct head {
 	size_t n_inflight, cap_inflight;
 	struct runner **local;   /* head-local compiles */
 	size_t n_local, cap_local;
+	struct runner_opts runner_opts;
 	bool draining;
 	int64_t start_ms;
 	uint64_t received, completed, refused_draining, refused_busy;
@@ -162,7 +163,7 @@ answer_status(struct head *h, struct job *job)
 	}
 	st.n_ranks = (size_t)n;
 	st.ranks = rank_ptrs;
-	for (int why = 1; why <= CLUSTCC__REFUSAL__REFUSAL_INTERNAL; why++) {
+	for (int why = 1; why <= CLUSTCC__REFUSAL__REFUSAL_NOT_EXACT; why++) {
 		uint64_t c = refused_total(h, (Clustcc__Refusal)why);
 
 		if (!c)
@@ -310,8 +311,7 @@ run_on_head(struct head *h, const Clustcc__WorkerJob *wj, struct cc_err *err,
 		*why = CLUSTCC__REFUSAL__REFUSAL_INTERNAL;
 		return cc_err_set(err, CC_ENOMEM, "out of memory");
 	}
-	rc = runner_start(wj, h->cfg->scratch_dir, h->cfg->exact_mode, &r, why,
-			  err);
+	rc = runner_start(wj, &h->runner_opts, &r, why, err);
 	if (rc == CC_OK)
 		h->local[h->n_local++] = r;
 	return rc;
@@ -566,6 +566,9 @@ dispatch_run(const struct dispatch_ctx *ctx)
 		return 1;
 	}
 	h.start_ms = monotime_ms();
+	h.runner_opts = (struct runner_opts){ ctx->cfg->scratch_dir,
+					      ctx->cfg->exact_mode,
+					      ctx->cfg->shipped_debug };
 	backoff_reset(&b);
 	for (;;) {
 		bool active = take_requests(&h);

@@ -45,7 +45,10 @@ enum stage { STAGE_CHECK, STAGE_COMPILE };
 
 struct runner {
 	uint64_t job_id;
+	struct runner_opts opts;
 	Clustcc__CompileRequest *req; /* owned copy, without the source */
+	Clustcc__Refusal refusal;     /* set when it ends without compiling */
+	char refusal_msg[CC_ERR_MSG_MAX];
 	enum stage stage;
 	bool exact;
 	char *dir;
@@ -87,6 +90,29 @@ runner_arg_is_forbidden(const char *arg)
 			return true;
 	}
 	return false;
+}
+
+bool
+runner_records_switches(char **args, size_t n)
+{
+	bool debug = false, record = true;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *a = args[i];
+
+		if (strcmp(a, "-g0") == 0)
+			debug = false;
+		else if (strcmp(a, "-g") == 0 || strcmp(a, "-g1") == 0 ||
+			 strcmp(a, "-g2") == 0 || strcmp(a, "-g3") == 0 ||
+			 strncmp(a, "-ggdb", 5) == 0 ||
+			 strncmp(a, "-gdwarf", 7) == 0)
+			debug = true;
+		else if (strcmp(a, "-gno-record-gcc-switches") == 0)
+			record = false;
+		else if (strcmp(a, "-grecord-gcc-switches") == 0)
+			record = true;
+	}
+	return debug && record;
 }
 
 /* Variables the client may set for its compile: locale and reproducibility. */
@@ -294,9 +320,17 @@ static int
 start_shipped(struct runner *r, struct cc_err *err)
 {
 	size_t size = strlen(r->dir) + strlen(r->req->cwd) + 32;
-	char *map = malloc(size);
+	char *map;
 	int rc;
 
+	if (!r->opts.shipped_debug &&
+	    runner_records_switches(r->req->args, r->req->n_args)) {
+		r->refusal = CLUSTCC__REFUSAL__REFUSAL_NOT_EXACT;
+		return cc_err_set(err, CC_EINVAL,
+				  "debug info needs exact mode, and '%s' is not visible here with the same content (cfg shipped_debug)",
+				  r->req->cwd);
+	}
+	map = malloc(size);
 	if (!map)
 		return cc_err_set(err, CC_ENOMEM, "out of memory");
 	snprintf(map, size, "-fdebug-prefix-map=%s=%s", r->dir, r->req->cwd);
@@ -404,8 +438,8 @@ write_source(const char *dir, const ProtobufCBinaryData *src,
 }
 
 int
-runner_start(const Clustcc__WorkerJob *job, const char *scratch_root,
-	     bool exact_mode, struct runner **out, Clustcc__Refusal *refusal,
+runner_start(const Clustcc__WorkerJob *job, const struct runner_opts *opts,
+	     struct runner **out, Clustcc__Refusal *refusal,
 	     struct cc_err *err)
 {
 	struct runner *r;
@@ -419,16 +453,20 @@ runner_start(const Clustcc__WorkerJob *job, const char *scratch_root,
 	if (!r)
 		return cc_err_set(err, CC_ENOMEM, "out of memory");
 	r->job_id = job->job_id;
+	r->opts = *opts;
 	r->pid = -1;
 	r->req = copy_request(job->compile);
-	rc = r->req ? scratch_create(scratch_root, job->job_id, &r->dir, err)
+	rc = r->req ? scratch_create(opts->scratch_root, job->job_id, &r->dir,
+				     err)
 		    : cc_err_set(err, CC_ENOMEM, "out of memory");
 	if (rc == CC_OK)
 		rc = write_source(r->dir, &job->compile->source, err);
 	if (rc == CC_OK)
-		rc = exact_mode && exact_possible(r->req)
+		rc = opts->exact_mode && exact_possible(r->req)
 			     ? start_check(r, err)
 			     : start_shipped(r, err);
+	if (rc != CC_OK && r->refusal)
+		*refusal = r->refusal;
 	if (rc != CC_OK) {
 		runner_abort(r);
 		return rc;
@@ -452,9 +490,11 @@ after_check(struct runner *r, int code)
 		  same ? "matches" : "differs: compiling the shipped source");
 	rc = same ? start_exact(r, &err) : start_shipped(r, &err);
 	if (rc != CC_OK) {
-		log_warn("job %llu: %s", (unsigned long long)r->job_id, err.msg);
+		log_info("job %llu: %s", (unsigned long long)r->job_id, err.msg);
 		r->done = true;
-		r->exit_code = 128 + SIGKILL; /* reported as a worker failure */
+		if (!r->refusal)
+			r->refusal = CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED;
+		snprintf(r->refusal_msg, sizeof(r->refusal_msg), "%s", err.msg);
 	}
 }
 
@@ -606,7 +646,10 @@ runner_finish(struct runner *r, int rank, size_t max_bytes, uint8_t **buf,
 	char msg[128];
 	int rc;
 
-	if (r->timed_out) {
+	if (r->refusal) {
+		rc = runner_pack_refusal(r->job_id, rank, r->refusal,
+					 r->refusal_msg, buf, len);
+	} else if (r->timed_out) {
 		snprintf(msg, sizeof(msg),
 			 "compiler timed out after %lld ms on rank %d",
 			 (long long)r->run_ms, rank);

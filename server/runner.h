@@ -23,14 +23,20 @@
 
 struct runner;
 
+/* How this rank may compile (from the config). */
+struct runner_opts {
+	const char *scratch_root;  /* scratch_dir */
+	bool exact_mode;           /* exact_mode */
+	bool shipped_debug;        /* shipped_debug */
+};
+
 /*
  * Start job (borrowed; not needed after the call) in a new directory under
- * scratch_root; exact_mode allows exact mode (cfg key). On success *out is
- * the caller's. On failure returns a code, sets *refusal and err says why;
+ * opts->scratch_root. On success *out is the caller's. On failure returns a code, sets *refusal and err says why;
  * nothing is left behind.
  */
-int runner_start(const Clustcc__WorkerJob *job, const char *scratch_root,
-		 bool exact_mode, struct runner **out, Clustcc__Refusal *refusal,
+int runner_start(const Clustcc__WorkerJob *job,
+		 const struct runner_opts *opts, struct runner **out, Clustcc__Refusal *refusal,
 		 struct cc_err *err);
 
 /* Poll without blocking; *done once the compiler exited or timed out. */
@@ -56,5 +62,11 @@ int runner_pack_refusal(uint64_t job_id, int rank, Clustcc__Refusal refusal,
 
 /* True if arg must never be run on a worker (loads or writes host files). */
 bool runner_arg_is_forbidden(const char *arg);
+
+/*
+ * True if args produce debug info that records the compiler's switches
+ * (DW_AT_producer), which shipped mode cannot reproduce exactly.
+ */
+bool runner_records_switches(char **args, size_t n);
 
 #endif

@@ -19,6 +19,7 @@
 struct worker {
 	struct transport *t;
 	const struct cfg *cfg;
+	struct runner_opts runner_opts;
 	int rank;
 	struct runner **running;
 	size_t n_running, cap_running;
@@ -75,8 +76,7 @@ start_job(struct worker *w, const uint8_t *buf, size_t len)
 	}
 	log_debug("job %llu: start %s", (unsigned long long)job->job_id,
 		  job->compile->source_name);
-	if (runner_start(job, w->cfg->scratch_dir, w->cfg->exact_mode, &r,
-			 &why, &err) != CC_OK) {
+	if (runner_start(job, &w->runner_opts, &r, &why, &err) != CC_OK) {
 		log_warn("job %llu: refused: %s",
 			 (unsigned long long)job->job_id, err.msg);
 		send_refusal(w, job->job_id, why, err.msg);
@@ -147,7 +147,13 @@ poll_running(struct worker *w)
 int
 worker_run(struct transport *t, const struct cfg *cfg)
 {
-	struct worker w = { .t = t, .cfg = cfg, .rank = transport_rank(t) };
+	struct worker w = {
+		.t = t,
+		.cfg = cfg,
+		.runner_opts = { cfg->scratch_dir, cfg->exact_mode,
+				 cfg->shipped_debug },
+		.rank = transport_rank(t),
+	};
 	struct backoff idle;
 
 	backoff_reset(&idle);

@@ -27,7 +27,7 @@ static const char *const all_keys[] = {
         "spack_env",          "endpoint",
         "advertise_host",     "max_msg_bytes",
         "compile_timeout_ms", "max_queued_jobs",
-        "scratch_dir",        "exact_mode",
+        "scratch_dir",        "shipped_debug",      "exact_mode",
 };
 #define N_ALL_KEYS (sizeof(all_keys) / sizeof(all_keys[0]))
 

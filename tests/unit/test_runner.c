@@ -224,7 +224,7 @@ run_job(const Clustcc__WorkerJob *job, int64_t deadline_ms,
 	size_t len = 0;
 	int64_t ms;
 
-	cr_assert_eq(runner_start(job, scratch_root, true, &r, &refusal, &err), CC_OK,
+	cr_assert_eq(runner_start(job, &(struct runner_opts){scratch_root, true, true}, &r, &refusal, &err), CC_OK,
 	             "runner_start: %s (%s)", err.msg,
 	             codec_refusal_name(refusal));
 	cr_assert_not_null(r);
@@ -336,7 +336,7 @@ expect_refused_at_start(const Clustcc__WorkerJob *job, int code,
 	struct cc_err err;
 
 	cc_err_clear(&err);
-	cr_assert_eq(runner_start(job, scratch_root, true, &r, &refusal, &err), code,
+	cr_assert_eq(runner_start(job, &(struct runner_opts){scratch_root, true, true}, &r, &refusal, &err), code,
 	             "rc %s, want %s: %s", cc_strerror(err.code),
 	             cc_strerror(code), err.msg);
 	cr_assert_null(r, "*out written on failure");
@@ -628,7 +628,7 @@ Test(runner, abort_kills_the_compiler_and_removes_its_dir)
 	in_tmp(script, sizeof(script), "hang.sh");
 	fixture_init(&f, script, "t.i");
 	f.job.timeout_ms = 0; /* no deadline */
-	cr_assert_eq(runner_start(&f.job, scratch_root, true, &r, &refusal, NULL),
+	cr_assert_eq(runner_start(&f.job, &(struct runner_opts){scratch_root, true, true}, &r, &refusal, NULL),
 	             CC_OK);
 	runner_poll(r, &done);
 	cr_assert_not(done);
@@ -776,4 +776,20 @@ Test(runner, forbidden_argument_table)
 		             "'%s' should be %s", c->arg,
 		             c->forbidden ? "forbidden" : "allowed");
 	}
+}
+
+Test(runner, records_switches_follows_gcc_rules)
+{
+	/* The API takes protobuf-c's char **; the strings are not written. */
+	char *g[] = {(char *)"-O2", (char *)"-g"};
+	char *g0[] = {(char *)"-g", (char *)"-g0"};
+	char *norec[] = {(char *)"-g3", (char *)"-gno-record-gcc-switches"};
+	char *dwarf[] = {(char *)"-gdwarf-4"};
+	char *none[] = {(char *)"-O2", (char *)"-gz"};
+
+	cr_assert(runner_records_switches(g, 2));
+	cr_assert_not(runner_records_switches(g0, 2));
+	cr_assert_not(runner_records_switches(norec, 2));
+	cr_assert(runner_records_switches(dwarf, 1));
+	cr_assert_not(runner_records_switches(none, 2));
 }
