@@ -30,6 +30,7 @@
 enum role {
 	ROLE_NONE,
 	ROLE_COMPILE,     /* -c */
+	ROLE_ASSEMBLE,    /* -S: compile to assembly (wins over -c) */
 	ROLE_OUTPUT,      /* -o */
 	ROLE_LANG,        /* -x */
 	ROLE_DEPS_ON,     /* -MD, -MMD */
@@ -46,6 +47,7 @@ struct role_row {
 };
 
 static const struct role_row roles[] = {
+        {"--assemble", ROLE_ASSEMBLE},
         {"--compile", ROLE_COMPILE},
         {"--language", ROLE_LANG},
         {"--language=", ROLE_LANG},
@@ -58,6 +60,7 @@ static const struct role_row roles[] = {
         {"-MMD", ROLE_DEPS_ON},
         {"-MQ", ROLE_DEPS_TARGET},
         {"-MT", ROLE_DEPS_TARGET},
+        {"-S", ROLE_ASSEMBLE},
         {"-Wa,", ROLE_ASM_LIST},
         {"-Xassembler", ROLE_ASM_ARG},
         {"-c", ROLE_COMPILE},
@@ -112,7 +115,6 @@ static const enum fallback_reason precedence[] = {
         FALLBACK_PREPROCESS_ONLY,
         FALLBACK_DEPS_ONLY,
         FALLBACK_SYNTAX_ONLY,
-        FALLBACK_ASSEMBLY_OUTPUT,
         FALLBACK_NOT_COMPILE,
         FALLBACK_NO_SOURCE,
         FALLBACK_MULTIPLE_SOURCES,
@@ -158,6 +160,7 @@ struct scan {
 	int n_outputs;
 	const char *output; /* last -o value */
 	bool has_compile;
+	bool has_assemble;
 	bool writes_deps;
 	bool has_deps_file;
 	bool has_deps_target;
@@ -371,6 +374,9 @@ apply_role(struct scan *s, const struct opt *o)
 	case ROLE_COMPILE:
 		s->has_compile = true;
 		break;
+	case ROLE_ASSEMBLE:
+		s->has_assemble = true;
+		break;
 	case ROLE_OUTPUT:
 		s->n_outputs++;
 		s->output = o->value;
@@ -512,7 +518,7 @@ scan_args(int argc, char *const args[], struct scan *s)
 		read_opt(argc, args, i, &o);
 		scan_opt(s, &o, i);
 	}
-	if (!s->has_compile)
+	if (!s->has_compile && !s->has_assemble)
 		note(s, FALLBACK_NOT_COMPILE);
 	check_inputs(s, args);
 	check_output(s, args);
@@ -612,7 +618,8 @@ fill_args(int argc, char *const args[], enum step step, char **v)
 		int k;
 
 		read_opt(argc, args, i, &o);
-		if (o.role == ROLE_COMPILE && step != STEP_EXACT) {
+		if ((o.role == ROLE_COMPILE || o.role == ROLE_ASSEMBLE) &&
+		    step != STEP_EXACT) {
 			if (step == STEP_CPP || step == STEP_CHECK)
 				v[n++] = (char *)"-E";
 			continue;
@@ -711,8 +718,9 @@ build_plan(int argc, char *const args[], const struct scan *s,
 	p.lang = s->kind == INPUT_CXX ? PLAN_LANG_CXX : PLAN_LANG_C;
 	p.source = source;
 	p.writes_deps = s->writes_deps;
-	p.output =
-	        s->output ? strdup(s->output) : derived_name(s, source, ".o");
+	p.assemble = s->has_assemble;
+	p.output = s->output ? strdup(s->output)
+	                     : derived_name(s, source, p.assemble ? ".s" : ".o");
 	if (!p.output)
 		goto out;
 	rc = build_cpp_args(argc, args, s, source, &p.cpp_args);

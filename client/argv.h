@@ -28,7 +28,9 @@ struct compile_plan {
 	enum plan_lang lang;
 	const char *source;   /* the source as written on the command line */
 	char *output;         /* object path gcc writes: the -o value, or the
-				 source's basename with .o in the cwd */
+				 source's basename with .o (.s for -S) in the
+				 cwd */
+	bool assemble;        /* -S: the output is assembly, not an object */
 	/*
 	 * Local preprocessing: the original arguments with "-c" replaced by
 	 * "-E" and "-o OUT" removed; dependency options kept, plus -MF/-MQ
@@ -39,8 +41,8 @@ struct compile_plan {
 	/*
 	 * Remote compile: every argument except preprocessor-only options
 	 * (-D -U -I -include -isystem ... and all -M* dependency options),
-	 * the source, "-c", "-o OUT" and "-x LANG". The worker appends
-	 * "-x cpp-output|c++-cpp-output -c IN.i -o OUT.o".
+	 * the source, "-c"/"-S", "-o OUT" and "-x LANG". The worker appends
+	 * its own language, "-c" or "-S" (assemble), input and output.
 	 */
 	char **cc_args;
 	/*

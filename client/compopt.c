@@ -25,7 +25,7 @@
 /* Keep in strcmp() order (LC_ALL=C sort); test_compopt checks it. */
 static const struct compopt table[] = {
         {"-###", COMPOPT_LOCAL, FALLBACK_INFO_QUERY},
-        {"--assemble", COMPOPT_LOCAL, FALLBACK_ASSEMBLY_OUTPUT},
+        {"--assemble", 0, FALLBACK_NONE},
         {"--assert", COMPOPT_TAKES_ARG | COMPOPT_LOCAL,
          FALLBACK_PREPROCESSOR_PASSTHROUGH},
         {"--assert=", COMPOPT_PREFIX | COMPOPT_LOCAL,
@@ -139,7 +139,7 @@ static const struct compopt table[] = {
         {"-MT", COMPOPT_TAKES_ARG | COMPOPT_TAKES_CONCAT | COMPOPT_DEPS,
          FALLBACK_NONE},
         {"-P", COMPOPT_LOCAL, FALLBACK_PREPROCESSOR_PASSTHROUGH},
-        {"-S", COMPOPT_LOCAL, FALLBACK_ASSEMBLY_OUTPUT},
+        {"-S", 0, FALLBACK_NONE},
         {"-T", COMPOPT_TAKES_ARG | COMPOPT_TAKES_CONCAT, FALLBACK_NONE},
         {"-Tbss", COMPOPT_TAKES_ARG, FALLBACK_NONE},
         {"-Tdata", COMPOPT_TAKES_ARG, FALLBACK_NONE},

@@ -37,7 +37,6 @@ static const struct reason_row rows[] = {
 	[FALLBACK_PREPROCESS_ONLY] = { "preprocess_only", "-E only preprocesses" },
 	[FALLBACK_DEPS_ONLY] = { "deps_only", "-M/-MM only writes dependencies" },
 	[FALLBACK_SYNTAX_ONLY] = { "syntax_only", "-fsyntax-only produces no object" },
-	[FALLBACK_ASSEMBLY_OUTPUT] = { "assembly_output", "-S writes assembly, not an object" },
 	[FALLBACK_NO_SOURCE] = { "no_source", "no input file" },
 	[FALLBACK_MULTIPLE_SOURCES] = { "multiple_sources", "more than one input file" },
 	[FALLBACK_STDIN_SOURCE] = { "stdin_source", "source read from stdin" },

@@ -17,7 +17,6 @@ enum fallback_reason {
 	FALLBACK_PREPROCESS_ONLY,  /* -E */
 	FALLBACK_DEPS_ONLY,        /* -M or -MM without -MD/-MMD */
 	FALLBACK_SYNTAX_ONLY,      /* -fsyntax-only */
-	FALLBACK_ASSEMBLY_OUTPUT,  /* -S */
 	FALLBACK_NO_SOURCE,        /* no input file */
 	FALLBACK_MULTIPLE_SOURCES, /* more than one input file */
 	FALLBACK_STDIN_SOURCE,     /* input is "-" */

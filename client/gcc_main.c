@@ -210,6 +210,47 @@ wants_color(const struct wrapper *w)
 	return term && strcmp(term, "dumb") != 0 && isatty(STDERR_FILENO);
 }
 
+static bool
+gch_exists(const char *dir, const char *header)
+{
+	char path[PATH_MAX];
+	int n = dir ? snprintf(path, sizeof(path), "%s/%s.gch", dir, header)
+		    : snprintf(path, sizeof(path), "%s.gch", header);
+
+	return n > 0 && (size_t)n < sizeof(path) && access(path, F_OK) == 0;
+}
+
+/*
+ * `-include X` where X.gch exists: gcc would use the precompiled header,
+ * which the preprocessed source cannot carry (argv.c is pure, so this
+ * file-system check lives here). Looks where gcc looks first: the cwd and
+ * the -I directories.
+ */
+static bool
+uses_pch(const struct wrapper *w)
+{
+	for (int i = 0; i + 1 < w->argc; i++) {
+		const char *h = w->args[i + 1];
+
+		if (strcmp(w->args[i], "-include") != 0 &&
+		    strcmp(w->args[i], "--include") != 0)
+			continue;
+		if (gch_exists(NULL, h))
+			return true;
+		for (int j = 0; h[0] != '/' && j < w->argc; j++) {
+			const char *a = w->args[j];
+
+			if (strcmp(a, "-I") == 0 && j + 1 < w->argc &&
+			    gch_exists(w->args[j + 1], h))
+				return true;
+			if (strncmp(a, "-I", 2) == 0 && a[2] &&
+			    gch_exists(a + 2, h))
+				return true;
+		}
+	}
+	return false;
+}
+
 static enum fallback_reason
 refusal_reason(Clustcc__Refusal r)
 {
@@ -306,6 +347,7 @@ send_compile(struct wrapper *w)
 	c.n_exact_args = count(exact_args);
 	c.exact_args = exact_args;
 	c.language = (char *)(w->plan.lang == PLAN_LANG_CXX ? "c++" : "c");
+	c.assemble = w->plan.assemble;
 	c.source.data = (uint8_t *)w->pp.text;
 	c.source.len = w->pp.len;
 	c.cwd = cwd;
@@ -428,6 +470,8 @@ main(int argc, char **argv)
 	if (why != FALLBACK_NONE)
 		run_local(&w, why, NULL);
 	w.source = w.plan.source;
+	if (uses_pch(&w))
+		run_local(&w, FALLBACK_PCH, "an -include has a .gch beside it");
 	if (rc == CC_ENOENT)
 		run_local(&w, FALLBACK_NO_PORT_FILE, err.msg);
 	if (rc != CC_OK)

@@ -212,7 +212,7 @@ shipped_argv(const struct runner *r, char *prefix_map)
 	argv[k++] = "-fdirectives-only";
 	argv[k++] = "-x";
 	argv[k++] = strcmp(c->language, "c++") == 0 ? "c++" : "c";
-	argv[k++] = "-c";
+	argv[k++] = c->assemble ? "-S" : "-c";
 	argv[k++] = "in.i";
 	if (c->cwd[0])
 		argv[k++] = prefix_map;

@@ -69,8 +69,9 @@ compare_compile "warnings, -O0 -g" -Iinc -Wall -g -c warn.c
 DRIVER=g++ compare_compile "C++ via g++" -O2 -g -c vec.cc
 SOURCE_DATE_EPOCH=1700000000 compare_compile "__DATE__ with SOURCE_DATE_EPOCH" -O2 -c date.c
 compare_compile "compile error" -c bad.c
+compare_compile "-S: assembly returned" -O2 -g -S date.c
 after=$(remote_done)
-[ $((after - before)) = 5 ] || fail "$((after - before)) of 5 compiles ran on workers"
+[ $((after - before)) = 6 ] || fail "$((after - before)) of 6 compiles ran on workers"
 
 note "colour on a terminal"
 script -qec "gcc -Iinc -Wall -c warn.c -o local.o" /dev/null > tty.local
@@ -84,11 +85,14 @@ note "every local decision is counted by reason"
 $CC gcc --version > /dev/null
 $CC gcc -E warn.c -Iinc > /dev/null
 $CC gcc -march=native -O2 -c inc/../warn.c -Iinc -o native.o 2> /dev/null
+gcc -x c-header inc/util.h -o inc/util.h.gch
+$CC gcc -Iinc -include util.h -O2 -c date.c -o pch.o
 r=$(reasons)
 echo "$r" >&2
-for k in info_query preprocess_only native_arch; do
+for k in info_query preprocess_only native_arch pch; do
 	[ "$(echo "$r" | jq ".$k")" = 1 ] || fail "status does not count local reason $k"
 done
+rm -f inc/util.h.gch
 CLUSTCC_VERBOSE=1 $CC gcc --version 2>&1 >/dev/null | grep -q "local (info_query)" \
 	|| fail "CLUSTCC_VERBOSE does not say why"
 
@@ -106,10 +110,11 @@ start_server 3
 compare_compile "shipped, no warnings" -O2 -c date.c
 compare_compile "shipped, -g" -O2 -g -c date.c
 compare_compile "shipped, warnings" -Iinc -Wall -O2 -c warn.c
+compare_compile "shipped, -S" -O2 -S date.c
 r=$(reasons)
 echo "$r" >&2
 [ "$(echo "$r" | jq .not_exact)" = 1 ] || fail "-g in shipped mode not counted as not_exact"
 [ "$(echo "$r" | jq .shipped_diagnostics)" = 1 ] || fail "warnings in shipped mode not counted"
-[ "$(remote_done)" = 2 ] || fail "expected 2 remote compiles in shipped mode (1 clean, 1 with warnings)"
+[ "$(remote_done)" = 3 ] || fail "expected 3 remote compiles in shipped mode (2 clean, 1 with warnings)"
 stop_server
 note "PASS"

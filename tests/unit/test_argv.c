@@ -192,8 +192,9 @@ static const struct argv_case cases[] = {
 	{"-MM -c a.c", false, FALLBACK_DEPS_ONLY, NULL, NULL, C},
 	{"-M -MD -c a.c", false, FALLBACK_DEPS_ONLY, NULL, NULL, C},
 	{"-fsyntax-only -c a.c", false, FALLBACK_SYNTAX_ONLY, NULL, NULL, C},
-	{"-S a.c", false, FALLBACK_ASSEMBLY_OUTPUT, NULL, NULL, C},
-	{"-c -S a.c", false, FALLBACK_ASSEMBLY_OUTPUT, NULL, NULL, C},
+	{"-S a.c", false, FALLBACK_NONE, "a.c", "a.s", C},
+	{"-c -S a.c", false, FALLBACK_NONE, "a.c", "a.s", C},
+	{"-S src/a.c -o obj/a.s", false, FALLBACK_NONE, "src/a.c", "obj/a.s", C},
 	{"-c a.c -o", false, FALLBACK_NOT_COMPILE, NULL, NULL, C},
 	{"-c a.c -I", false, FALLBACK_NOT_COMPILE, NULL, NULL, C},
 	/* Inputs. */
