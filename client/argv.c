@@ -579,7 +579,8 @@ enum step {
 	STEP_CPP,   /* cpp_args */
 	STEP_CC,    /* cc_args */
 	STEP_CHECK, /* check_args: cpp_args without dependency options */
-	STEP_EXACT, /* exact_args: the original without -o and dependency options */
+	STEP_EXACT, /* exact_args: the original without -o and dependency
+	               options */
 };
 
 static bool
@@ -719,8 +720,9 @@ build_plan(int argc, char *const args[], const struct scan *s,
 	p.source = source;
 	p.writes_deps = s->writes_deps;
 	p.assemble = s->has_assemble;
-	p.output = s->output ? strdup(s->output)
-	                     : derived_name(s, source, p.assemble ? ".s" : ".o");
+	p.output = s->output
+	                   ? strdup(s->output)
+	                   : derived_name(s, source, p.assemble ? ".s" : ".o");
 	if (!p.output)
 		goto out;
 	rc = build_cpp_args(argc, args, s, source, &p.cpp_args);

@@ -26,11 +26,11 @@ enum plan_lang {
  */
 struct compile_plan {
 	enum plan_lang lang;
-	const char *source;   /* the source as written on the command line */
-	char *output;         /* object path gcc writes: the -o value, or the
-				 source's basename with .o (.s for -S) in the
-				 cwd */
-	bool assemble;        /* -S: the output is assembly, not an object */
+	const char *source; /* the source as written on the command line */
+	char *output;       /* object path gcc writes: the -o value, or the
+	                       source's basename with .o (.s for -S) in the
+	                       cwd */
+	bool assemble;      /* -S: the output is assembly, not an object */
 	/*
 	 * Local preprocessing: the original arguments with "-c" replaced by
 	 * "-E" and "-o OUT" removed; dependency options kept, plus -MF/-MQ
@@ -53,7 +53,7 @@ struct compile_plan {
 	 */
 	char **check_args;
 	char **exact_args;
-	bool writes_deps;     /* -MD or -MMD given */
+	bool writes_deps; /* -MD or -MMD given */
 };
 
 /*
@@ -64,7 +64,7 @@ struct compile_plan {
  * untouched. Returns CC_ENOMEM only on allocation failure.
  */
 int argv_classify(int argc, char *const args[], bool cxx_driver,
-		  struct compile_plan *plan, enum fallback_reason *reason);
+                  struct compile_plan *plan, enum fallback_reason *reason);
 
 /* Free what argv_classify() allocated in plan (NULL-safe fields). */
 void argv_plan_release(struct compile_plan *plan);

@@ -40,8 +40,9 @@ search_path(const char *name, char *out, size_t size)
 	while (path && *path) {
 		size_t len = strcspn(path, ":");
 		/* An empty PATH entry means the current directory. */
-		int n = len ? snprintf(out, size, "%.*s/%s", (int)len, path, name)
-			    : snprintf(out, size, "./%s", name);
+		int n = len ? snprintf(out, size, "%.*s/%s", (int)len, path,
+		                       name)
+		            : snprintf(out, size, "./%s", name);
 
 		if (n > 0 && (size_t)n < size && is_executable(out) &&
 		    !is_self(out))
@@ -61,8 +62,8 @@ identify(struct compiler *c)
 	if (!realpath(c->path, c->real) || stat(c->real, &st) != 0)
 		return false;
 	c->size = (uint64_t)st.st_size;
-	c->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
-		      st.st_mtim.tv_nsec;
+	c->mtime_ns =
+	        (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	return true;
 }
 
@@ -76,9 +77,9 @@ compiler_find(const char *name, struct compiler *out)
 	if (!strchr(name, '/')) {
 		if (!search_path(name, out->path, sizeof(out->path)))
 			return false;
-	} else if ((size_t)snprintf(out->path, sizeof(out->path), "%s",
-				    name) >= sizeof(out->path) ||
-		   is_self(name)) {
+	} else if ((size_t)snprintf(out->path, sizeof(out->path), "%s", name) >=
+	                   sizeof(out->path) ||
+	           is_self(name)) {
 		return false;
 	}
 	return identify(out);

@@ -10,11 +10,11 @@
 #include <stdint.h>
 
 struct compiler {
-	char path[PATH_MAX];   /* what to run: as given, or found on PATH */
-	char real[PATH_MAX];   /* realpath() of it: the identity's path */
-	uint64_t size;         /* st_size of real */
-	int64_t mtime_ns;      /* st_mtim of real */
-	bool cxx;              /* a C++ driver (g++, c++): a .c is C++ */
+	char path[PATH_MAX]; /* what to run: as given, or found on PATH */
+	char real[PATH_MAX]; /* realpath() of it: the identity's path */
+	uint64_t size;       /* st_size of real */
+	int64_t mtime_ns;    /* st_mtim of real */
+	bool cxx;            /* a C++ driver (g++, c++): a .c is C++ */
 };
 
 /*

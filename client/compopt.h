@@ -13,18 +13,20 @@
 #include "fallback.h"
 
 enum compopt_flags {
-	COMPOPT_TAKES_ARG = 1 << 0,   /* "-o X": next argv is its argument */
-	COMPOPT_TAKES_CONCAT = 1 << 1,/* "-oX" form also accepted */
-	COMPOPT_PREFIX = 1 << 2,      /* matches any option starting with name */
-	COMPOPT_CPP_ONLY = 1 << 3,    /* affects preprocessing only: not sent remote */
-	COMPOPT_LOCAL = 1 << 4,       /* forces a local compile (see reason) */
-	COMPOPT_DEPS = 1 << 5,        /* -M family: handled during local preprocessing */
+	COMPOPT_TAKES_ARG = 1 << 0,    /* "-o X": next argv is its argument */
+	COMPOPT_TAKES_CONCAT = 1 << 1, /* "-oX" form also accepted */
+	COMPOPT_PREFIX = 1 << 2, /* matches any option starting with name */
+	COMPOPT_CPP_ONLY =
+	        1 << 3, /* affects preprocessing only: not sent remote */
+	COMPOPT_LOCAL = 1 << 4, /* forces a local compile (see reason) */
+	COMPOPT_DEPS =
+	        1 << 5, /* -M family: handled during local preprocessing */
 };
 
 struct compopt {
 	const char *name;
 	unsigned flags;
-	enum fallback_reason reason;  /* when COMPOPT_LOCAL */
+	enum fallback_reason reason; /* when COMPOPT_LOCAL */
 };
 
 /*

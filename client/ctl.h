@@ -12,16 +12,16 @@
 #include "portfile.h"
 
 struct ctl_opts {
-	const char *config;     /* --config FILE */
-	const char *port_file;  /* --port-file FILE */
-	bool json;              /* --json */
-	bool wait;              /* drain: wait until the server is gone */
-	int64_t timeout_ms;     /* --timeout SECONDS */
+	const char *config;    /* --config FILE */
+	const char *port_file; /* --port-file FILE */
+	bool json;             /* --json */
+	bool wait;             /* drain: wait until the server is gone */
+	int64_t timeout_ms;    /* --timeout SECONDS */
 };
 
 /* Find the head from --port-file, --config or $CLUSTCC_PORT_FILE. */
-int ctl_find_server(const struct ctl_opts *o, struct portfile *pf,
-		    char *path, size_t size);
+int ctl_find_server(const struct ctl_opts *o, struct portfile *pf, char *path,
+                    size_t size);
 
 int ctl_status(const struct ctl_opts *o);
 int ctl_drain(const struct ctl_opts *o);

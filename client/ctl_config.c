@@ -18,14 +18,17 @@ ctl_config(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (argc != 2 || strcmp(argv[0], "new") != 0) {
-		fprintf(stderr, "clustcc-ctl: usage: clustcc-ctl config new PATH | config keys\ntry 'clustcc-ctl --help'\n");
+		fprintf(stderr,
+		        "clustcc-ctl: usage: clustcc-ctl config new PATH | config keys\ntry 'clustcc-ctl --help'\n");
 		return EXIT_USAGE;
 	}
 	if (cfg_write_skeleton(argv[1], &err) != CC_OK) {
 		fprintf(stderr, "clustcc-ctl: %s\n", err.msg);
-		return err.code == CC_EEXIST ? EXIT_USAGE : EXIT_FAILURE_GENERIC;
+		return err.code == CC_EEXIST ? EXIT_USAGE
+		                             : EXIT_FAILURE_GENERIC;
 	}
-	fprintf(stderr, "clustcc-ctl: wrote '%s'; set port_file and num_workers, then start: mpirun -n <1+num_workers> clustcc-server --config %s\n",
-		argv[1], argv[1]);
+	fprintf(stderr,
+	        "clustcc-ctl: wrote '%s'; set port_file and num_workers, then start: mpirun -n <1+num_workers> clustcc-server --config %s\n",
+	        argv[1], argv[1]);
 	return EXIT_OK;
 }

@@ -19,7 +19,7 @@ static int
 wait_gone(const char *path, const struct portfile *pf, int64_t timeout_ms)
 {
 	int64_t deadline = monotime_ms() + timeout_ms;
-	struct timespec nap = { 0, 50 * 1000000L };
+	struct timespec nap = {0, 50 * 1000000L};
 
 	while (monotime_ms() < deadline) {
 		struct portfile now;
@@ -30,8 +30,9 @@ wait_gone(const char *path, const struct portfile *pf, int64_t timeout_ms)
 			return EXIT_OK; /* a new server has taken over */
 		nanosleep(&nap, NULL);
 	}
-	fprintf(stderr, "clustcc-ctl: server (pid %lld) still running after %lld s; its port file '%s' is still there\n",
-		(long long)pf->pid, (long long)(timeout_ms / 1000), path);
+	fprintf(stderr,
+	        "clustcc-ctl: server (pid %lld) still running after %lld s; its port file '%s' is still there\n",
+	        (long long)pf->pid, (long long)(timeout_ms / 1000), path);
 	return EXIT_FAILURE_GENERIC;
 }
 
@@ -50,26 +51,27 @@ ctl_drain(const struct ctl_opts *o)
 		return rc;
 	req.body_case = CLUSTCC__REQUEST__BODY_DRAIN;
 	req.drain = &dr;
-	if (rpc_call(&pf, &req, o->timeout_ms, 1u << 20, &resp, &err) != CC_OK) {
+	if (rpc_call(&pf, &req, o->timeout_ms, 1u << 20, &resp, &err) !=
+	    CC_OK) {
 		fprintf(stderr, "clustcc-ctl: server in '%s': %s\n", path,
-			err.msg);
+		        err.msg);
 		return EXIT_NO_SERVER;
 	}
 	if (resp->refusal != CLUSTCC__REFUSAL__REFUSAL_NONE ||
 	    resp->body_case != CLUSTCC__RESPONSE__BODY_DRAIN) {
 		fprintf(stderr, "clustcc-ctl: drain refused (%s): %s\n",
-			codec_refusal_name(resp->refusal), resp->message);
+		        codec_refusal_name(resp->refusal), resp->message);
 		codec_free(resp);
 		return EXIT_REFUSED;
 	}
 	fprintf(stderr, "clustcc-ctl: draining; %u jobs in flight\n",
-		resp->drain->in_flight);
+	        resp->drain->in_flight);
 	codec_free(resp);
 	if (!o->wait)
 		return EXIT_OK;
 	/* In-flight compiles may take as long as a compile may. */
-	rc = wait_gone(path, &pf, o->timeout_ms > 600000 ? o->timeout_ms
-							 : 600000);
+	rc = wait_gone(path, &pf,
+	               o->timeout_ms > 600000 ? o->timeout_ms : 600000);
 	if (rc == EXIT_OK)
 		fprintf(stderr, "clustcc-ctl: server stopped\n");
 	return rc;

@@ -20,35 +20,35 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-		"usage: clustcc-ctl [OPTIONS] status [--json]\n"
-		"       clustcc-ctl [OPTIONS] drain [--no-wait]\n"
-		"       clustcc-ctl config new PATH\n"
-		"       clustcc-ctl config keys\n"
-		"\n"
-		"  status        per-rank slots, running, done, failed; queue; totals\n"
-		"  drain         stop accepting compiles (clients compile locally),\n"
-		"                finish in-flight jobs, stop all ranks; waits until done\n"
-		"  config new    write a complete skeleton config (never overwrites)\n"
-		"  config keys   describe every config key\n"
-		"\n"
-		"options:\n"
-		"  -c, --config FILE     find the server through this config's port_file\n"
-		"  -p, --port-file FILE  find the server through this port file\n"
-		"                        (default: $CLUSTCC_PORT_FILE)\n"
-		"  -t, --timeout SECONDS how long to wait for answers (default 30)\n"
-		"  -j, --json            machine-readable output (status)\n"
-		"  -h, --help            show this help\n"
-		"  -V, --version         show versions\n"
-		"\n"
-		"examples:\n"
-		"  clustcc-ctl config new clustcc.json\n"
-		"  clustcc-ctl --config clustcc.json status\n"
-		"  CLUSTCC_PORT_FILE=$PWD/clustcc.port clustcc-ctl status --json\n"
-		"  clustcc-ctl --config clustcc.json drain\n");
+	        "usage: clustcc-ctl [OPTIONS] status [--json]\n"
+	        "       clustcc-ctl [OPTIONS] drain [--no-wait]\n"
+	        "       clustcc-ctl config new PATH\n"
+	        "       clustcc-ctl config keys\n"
+	        "\n"
+	        "  status        per-rank slots, running, done, failed; queue; totals\n"
+	        "  drain         stop accepting compiles (clients compile locally),\n"
+	        "                finish in-flight jobs, stop all ranks; waits until done\n"
+	        "  config new    write a complete skeleton config (never overwrites)\n"
+	        "  config keys   describe every config key\n"
+	        "\n"
+	        "options:\n"
+	        "  -c, --config FILE     find the server through this config's port_file\n"
+	        "  -p, --port-file FILE  find the server through this port file\n"
+	        "                        (default: $CLUSTCC_PORT_FILE)\n"
+	        "  -t, --timeout SECONDS how long to wait for answers (default 30)\n"
+	        "  -j, --json            machine-readable output (status)\n"
+	        "  -h, --help            show this help\n"
+	        "  -V, --version         show versions\n"
+	        "\n"
+	        "examples:\n"
+	        "  clustcc-ctl config new clustcc.json\n"
+	        "  clustcc-ctl --config clustcc.json status\n"
+	        "  CLUSTCC_PORT_FILE=$PWD/clustcc.port clustcc-ctl status --json\n"
+	        "  clustcc-ctl --config clustcc.json drain\n");
 }
 
 static int bad_usage(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+        __attribute__((format(printf, 1, 2)));
 
 static int
 bad_usage(const char *fmt, ...)
@@ -67,14 +67,14 @@ static int
 parse_options(int argc, char **argv, struct ctl_opts *o)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "port-file", required_argument, NULL, 'p' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "no-wait", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	        {"config", required_argument, NULL, 'c'},
+	        {"port-file", required_argument, NULL, 'p'},
+	        {"timeout", required_argument, NULL, 't'},
+	        {"json", no_argument, NULL, 'j'},
+	        {"no-wait", no_argument, NULL, 'n'},
+	        {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},
+	        {NULL, 0, NULL, 0},
 	};
 	int c;
 	char *end;
@@ -90,8 +90,9 @@ parse_options(int argc, char **argv, struct ctl_opts *o)
 		case 't':
 			o->timeout_ms = strtol(optarg, &end, 10) * 1000;
 			if (*end || o->timeout_ms <= 0)
-				return bad_usage("--timeout: expected a positive number of seconds, got '%s'",
-						 optarg);
+				return bad_usage(
+				        "--timeout: expected a positive number of seconds, got '%s'",
+				        optarg);
 			break;
 		case 'j':
 			o->json = true;
@@ -117,7 +118,7 @@ parse_options(int argc, char **argv, struct ctl_opts *o)
 int
 main(int argc, char **argv)
 {
-	struct ctl_opts o = { .wait = true, .timeout_ms = 30000 };
+	struct ctl_opts o = {.wait = true, .timeout_ms = 30000};
 	const char *cmd;
 	int rc;
 
@@ -127,7 +128,8 @@ main(int argc, char **argv)
 		return rc;
 	}
 	if (optind >= argc)
-		return bad_usage("%s", "missing command (status, drain or config)");
+		return bad_usage("%s",
+		                 "missing command (status, drain or config)");
 	cmd = argv[optind++];
 	if (strcmp(cmd, "config") == 0)
 		return ctl_config(argc - optind, argv + optind);
@@ -143,13 +145,13 @@ main(int argc, char **argv)
 		return ctl_status(&o);
 	if (strcmp(cmd, "drain") == 0)
 		return ctl_drain(&o);
-	return bad_usage("unknown command '%s' (expected status, drain or config)",
-			 cmd);
+	return bad_usage(
+	        "unknown command '%s' (expected status, drain or config)", cmd);
 }
 
 int
 ctl_find_server(const struct ctl_opts *o, struct portfile *pf, char *path,
-		size_t size)
+                size_t size)
 {
 	struct cfg *cfg = NULL;
 	struct cc_err err;
@@ -167,7 +169,8 @@ ctl_find_server(const struct ctl_opts *o, struct portfile *pf, char *path,
 	} else if (getenv("CLUSTCC_PORT_FILE")) {
 		snprintf(path, size, "%s", getenv("CLUSTCC_PORT_FILE"));
 	} else {
-		fprintf(stderr, "clustcc-ctl: no server given: use --config FILE, --port-file FILE or set CLUSTCC_PORT_FILE\n");
+		fprintf(stderr,
+		        "clustcc-ctl: no server given: use --config FILE, --port-file FILE or set CLUSTCC_PORT_FILE\n");
 		return EXIT_USAGE;
 	}
 	rc = portfile_read(path, pf, &err);

@@ -18,7 +18,8 @@ print_table(const Clustcc__StatusReply *st)
 	unsigned long long slots = 0, running = 0, done = 0, failed = 0;
 
 	printf("clustcc-server %s, pid %u, up %.1f s%s\n", st->version, st->pid,
-	       (double)st->uptime_ms / 1000.0, st->draining ? ", DRAINING" : "");
+	       (double)st->uptime_ms / 1000.0,
+	       st->draining ? ", DRAINING" : "");
 	printf("%6s %6s %8s %10s %8s\n", "rank", "slots", "running", "done",
 	       "failed");
 	for (size_t i = 0; i < st->n_ranks; i++) {
@@ -91,10 +92,10 @@ print_json(const Clustcc__StatusReply *st)
 	cJSON_AddNumberToObject(o, "refused", (double)st->refused);
 	cJSON_AddItemToObject(o, "ranks", ranks_json(st));
 	cJSON_AddItemToObject(o, "refusals",
-			      counts_json(st->refusals, st->n_refusals));
-	cJSON_AddItemToObject(o, "local_reasons",
-			      counts_json(st->local_reasons,
-					  st->n_local_reasons));
+	                      counts_json(st->refusals, st->n_refusals));
+	cJSON_AddItemToObject(
+	        o, "local_reasons",
+	        counts_json(st->local_reasons, st->n_local_reasons));
 	text = cJSON_Print(o);
 	cJSON_Delete(o);
 	if (!text) {
@@ -121,20 +122,21 @@ ctl_status(const struct ctl_opts *o)
 		return rc;
 	req.body_case = CLUSTCC__REQUEST__BODY_STATUS;
 	req.status = &sr;
-	if (rpc_call(&pf, &req, o->timeout_ms, 64u << 20, &resp, &err) != CC_OK) {
+	if (rpc_call(&pf, &req, o->timeout_ms, 64u << 20, &resp, &err) !=
+	    CC_OK) {
 		fprintf(stderr, "clustcc-ctl: server in '%s': %s\n", path,
-			err.msg);
+		        err.msg);
 		return EXIT_NO_SERVER;
 	}
 	if (resp->refusal != CLUSTCC__REFUSAL__REFUSAL_NONE ||
 	    resp->body_case != CLUSTCC__RESPONSE__BODY_STATUS) {
 		fprintf(stderr, "clustcc-ctl: status refused (%s): %s\n",
-			codec_refusal_name(resp->refusal), resp->message);
+		        codec_refusal_name(resp->refusal), resp->message);
 		codec_free(resp);
 		return EXIT_REFUSED;
 	}
-	rc = o->json ? print_json(resp->status) : (print_table(resp->status),
-						     EXIT_OK);
+	rc = o->json ? print_json(resp->status)
+	             : (print_table(resp->status), EXIT_OK);
 	codec_free(resp);
 	return rc;
 }

@@ -31,53 +31,92 @@ struct reason_row {
 };
 
 static const struct reason_row rows[] = {
-	[FALLBACK_NONE] = { "remote", "compiled on a worker" },
-	[FALLBACK_NOT_COMPILE] = { "not_compile", "no -c: a link or compile-and-link" },
-	[FALLBACK_INFO_QUERY] = { "info_query", "asks the compiler about itself (-v, --version, -print-*)" },
-	[FALLBACK_PREPROCESS_ONLY] = { "preprocess_only", "-E only preprocesses" },
-	[FALLBACK_DEPS_ONLY] = { "deps_only", "-M/-MM only writes dependencies" },
-	[FALLBACK_SYNTAX_ONLY] = { "syntax_only", "-fsyntax-only produces no object" },
-	[FALLBACK_NO_SOURCE] = { "no_source", "no input file" },
-	[FALLBACK_MULTIPLE_SOURCES] = { "multiple_sources", "more than one input file" },
-	[FALLBACK_STDIN_SOURCE] = { "stdin_source", "source read from stdin" },
-	[FALLBACK_STDOUT_OUTPUT] = { "stdout_output", "-o - writes to stdout" },
-	[FALLBACK_DEV_NULL_OUTPUT] = { "dev_null_output", "output is not a regular file path" },
-	[FALLBACK_LANGUAGE] = { "language", "not a C or C++ source" },
-	[FALLBACK_PCH] = { "pch", "builds or uses a precompiled header" },
-	[FALLBACK_CONFTEST] = { "conftest", "a configure probe: tiny and often fails on purpose" },
-	[FALLBACK_RESPONSE_FILE] = { "response_file", "@file arguments are not expanded yet" },
-	[FALLBACK_NATIVE_ARCH] = { "native_arch", "=native would resolve to the worker's CPU" },
-	[FALLBACK_COVERAGE] = { "coverage", "coverage writes a .gcno next to the object" },
-	[FALLBACK_PROFILE] = { "profile", "profile feedback reads or writes local files" },
-	[FALLBACK_SIDE_OUTPUT] = { "side_output", "writes files besides the object" },
-	[FALLBACK_SPLIT_DWARF] = { "split_dwarf", "-gsplit-dwarf writes a .dwo" },
-	[FALLBACK_HOST_FILES] = { "host_files", "loads files or programs from this host (-B, -specs, plugins)" },
-	[FALLBACK_MODULES] = { "modules", "C++ modules need the module mapper" },
-	[FALLBACK_PREPROCESSOR_PASSTHROUGH] = { "preprocessor_passthrough", "-Wp,/-Xpreprocessor options" },
-	[FALLBACK_ASSEMBLER_FILES] = { "assembler_files", "-Wa, options that read or write files" },
-	[FALLBACK_DISABLED] = { "disabled", "CLUSTCC_DISABLE is set" },
-	[FALLBACK_NO_PORT_FILE] = { "no_port_file", "CLUSTCC_PORT_FILE unset or no such file" },
-	[FALLBACK_BAD_PORT_FILE] = { "bad_port_file", "the port file is malformed" },
-	[FALLBACK_CONNECT_FAILED] = { "connect_failed", "the head did not accept a connection" },
-	[FALLBACK_TIMEOUT] = { "timeout", "no answer from the head in time" },
-	[FALLBACK_SEND_FAILED] = { "send_failed", "request or reply failed on the wire" },
-	[FALLBACK_TOO_BIG] = { "too_big", "preprocessed source over the message size limit" },
-	[FALLBACK_PREPROCESS_FAILED] = { "preprocess_failed", "local preprocessing failed" },
-	[FALLBACK_REFUSED_DRAINING] = { "refused_draining", "the server is draining" },
-	[FALLBACK_REFUSED_BUSY] = { "refused_busy", "the server's queue is full" },
-	[FALLBACK_REFUSED_TOKEN] = { "refused_token", "the token does not match the server's" },
-	[FALLBACK_REFUSED_VERSION] = { "refused_version", "protocol version mismatch" },
-	[FALLBACK_REFUSED_COMPILER] = { "refused_compiler", "the worker's compiler differs from ours" },
-	[FALLBACK_REFUSED_OTHER] = { "refused_other", "the server refused the request" },
-	[FALLBACK_WORKER_FAILED] = { "worker_failed", "the compiler crashed or timed out on the worker" },
-	[FALLBACK_OUTPUT_FAILED] = { "output_failed", "the returned outputs could not be written" },
-	[FALLBACK_INTERNAL] = { "internal", "out of memory or a clustcc bug" },
-	[FALLBACK_NOT_EXACT] = { "not_exact", "-g needs exact mode (the worker cannot see this directory)" },
-	[FALLBACK_SHIPPED_DIAGNOSTICS] = { "shipped_diagnostics", "diagnostics from a worker that cannot see the sources lack source lines" },
-	[FALLBACK_RETRY_LOCAL] = { "retry_local", "the remote compile failed; CLUSTCC_RETRY_LOCAL recompiles here" },
+        [FALLBACK_NONE] = {"remote", "compiled on a worker"},
+        [FALLBACK_NOT_COMPILE] = {"not_compile",
+                                  "no -c: a link or compile-and-link"},
+        [FALLBACK_INFO_QUERY] =
+                {"info_query",
+                 "asks the compiler about itself (-v, --version, -print-*)"},
+        [FALLBACK_PREPROCESS_ONLY] = {"preprocess_only",
+                                      "-E only preprocesses"},
+        [FALLBACK_DEPS_ONLY] = {"deps_only", "-M/-MM only writes dependencies"},
+        [FALLBACK_SYNTAX_ONLY] = {"syntax_only",
+                                  "-fsyntax-only produces no object"},
+        [FALLBACK_NO_SOURCE] = {"no_source", "no input file"},
+        [FALLBACK_MULTIPLE_SOURCES] = {"multiple_sources",
+                                       "more than one input file"},
+        [FALLBACK_STDIN_SOURCE] = {"stdin_source", "source read from stdin"},
+        [FALLBACK_STDOUT_OUTPUT] = {"stdout_output", "-o - writes to stdout"},
+        [FALLBACK_DEV_NULL_OUTPUT] = {"dev_null_output",
+                                      "output is not a regular file path"},
+        [FALLBACK_LANGUAGE] = {"language", "not a C or C++ source"},
+        [FALLBACK_PCH] = {"pch", "builds or uses a precompiled header"},
+        [FALLBACK_CONFTEST] =
+                {"conftest",
+                 "a configure probe: tiny and often fails on purpose"},
+        [FALLBACK_RESPONSE_FILE] = {"response_file",
+                                    "@file arguments are not expanded yet"},
+        [FALLBACK_NATIVE_ARCH] = {"native_arch",
+                                  "=native would resolve to the worker's CPU"},
+        [FALLBACK_COVERAGE] = {"coverage",
+                               "coverage writes a .gcno next to the object"},
+        [FALLBACK_PROFILE] = {"profile",
+                              "profile feedback reads or writes local files"},
+        [FALLBACK_SIDE_OUTPUT] = {"side_output",
+                                  "writes files besides the object"},
+        [FALLBACK_SPLIT_DWARF] = {"split_dwarf", "-gsplit-dwarf writes a .dwo"},
+        [FALLBACK_HOST_FILES] =
+                {"host_files",
+                 "loads files or programs from this host (-B, -specs, plugins)"},
+        [FALLBACK_MODULES] = {"modules", "C++ modules need the module mapper"},
+        [FALLBACK_PREPROCESSOR_PASSTHROUGH] = {"preprocessor_passthrough",
+                                               "-Wp,/-Xpreprocessor options"},
+        [FALLBACK_ASSEMBLER_FILES] = {"assembler_files",
+                                      "-Wa, options that read or write files"},
+        [FALLBACK_DISABLED] = {"disabled", "CLUSTCC_DISABLE is set"},
+        [FALLBACK_NO_PORT_FILE] = {"no_port_file",
+                                   "CLUSTCC_PORT_FILE unset or no such file"},
+        [FALLBACK_BAD_PORT_FILE] = {"bad_port_file",
+                                    "the port file is malformed"},
+        [FALLBACK_CONNECT_FAILED] = {"connect_failed",
+                                     "the head did not accept a connection"},
+        [FALLBACK_TIMEOUT] = {"timeout", "no answer from the head in time"},
+        [FALLBACK_SEND_FAILED] = {"send_failed",
+                                  "request or reply failed on the wire"},
+        [FALLBACK_TOO_BIG] =
+                {"too_big", "preprocessed source over the message size limit"},
+        [FALLBACK_PREPROCESS_FAILED] = {"preprocess_failed",
+                                        "local preprocessing failed"},
+        [FALLBACK_REFUSED_DRAINING] = {"refused_draining",
+                                       "the server is draining"},
+        [FALLBACK_REFUSED_BUSY] = {"refused_busy",
+                                   "the server's queue is full"},
+        [FALLBACK_REFUSED_TOKEN] = {"refused_token",
+                                    "the token does not match the server's"},
+        [FALLBACK_REFUSED_VERSION] = {"refused_version",
+                                      "protocol version mismatch"},
+        [FALLBACK_REFUSED_COMPILER] =
+                {"refused_compiler", "the worker's compiler differs from ours"},
+        [FALLBACK_REFUSED_OTHER] = {"refused_other",
+                                    "the server refused the request"},
+        [FALLBACK_WORKER_FAILED] =
+                {"worker_failed",
+                 "the compiler crashed or timed out on the worker"},
+        [FALLBACK_OUTPUT_FAILED] =
+                {"output_failed", "the returned outputs could not be written"},
+        [FALLBACK_INTERNAL] = {"internal", "out of memory or a clustcc bug"},
+        [FALLBACK_NOT_EXACT] =
+                {"not_exact",
+                 "-g needs exact mode (the worker cannot see this directory)"},
+        [FALLBACK_SHIPPED_DIAGNOSTICS] =
+                {"shipped_diagnostics",
+                 "diagnostics from a worker that cannot see the sources lack source lines"},
+        [FALLBACK_RETRY_LOCAL] =
+                {"retry_local",
+                 "the remote compile failed; CLUSTCC_RETRY_LOCAL recompiles here"},
 };
 static_assert(sizeof(rows) / sizeof(rows[0]) == FALLBACK_REASON_COUNT,
-	      "every fallback reason has a name");
+              "every fallback reason has a name");
 
 const char *
 fallback_reason_name(enum fallback_reason reason)
@@ -106,9 +145,10 @@ notify(const struct portfile *pf, enum fallback_reason reason)
 	notice.reason = (char *)fallback_reason_name(reason);
 	req.body_case = CLUSTCC__REQUEST__BODY_LOCAL;
 	req.local = &notice;
-	if (rpc_call(pf, &req, NOTICE_TIMEOUT_MS, 1 << 16, &resp, &err) != CC_OK)
+	if (rpc_call(pf, &req, NOTICE_TIMEOUT_MS, 1 << 16, &resp, &err) !=
+	    CC_OK)
 		log_info("could not tell the head about a local compile: %s",
-			 err.msg);
+		         err.msg);
 	codec_free(resp);
 }
 
@@ -143,9 +183,9 @@ guard_signals(pid_t pid)
 
 int
 fallback_run_child(char *const argv[], const struct portfile *pf,
-		   enum fallback_reason reason, int *exit_code)
+                   enum fallback_reason reason, int *exit_code)
 {
-	struct child_opts opts = { 0 };
+	struct child_opts opts = {0};
 	pid_t pid;
 	int rc;
 
@@ -175,7 +215,7 @@ exit_like(int code)
 
 _Noreturn void
 fallback_run(char *const argv[], const struct portfile *pf,
-	     enum fallback_reason reason)
+             enum fallback_reason reason)
 {
 	int code = 0;
 
@@ -185,6 +225,6 @@ fallback_run(char *const argv[], const struct portfile *pf,
 		exit_like(code);
 	execv(argv[0], argv);
 	fprintf(stderr, "clustcc-gcc: cannot run '%s': %s\n", argv[0],
-		strerror(errno));
+	        strerror(errno));
 	exit(EXIT_WRAPPER_EXEC);
 }

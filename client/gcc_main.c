@@ -32,28 +32,28 @@
 #include "rpc.h"
 
 #define DEFAULT_TIMEOUT_MS (15 * 60 * 1000)
-#define DEFAULT_MAX_BYTES ((size_t)256 << 20)
-#define MAX_ENV 64
+#define DEFAULT_MAX_BYTES  ((size_t)256 << 20)
+#define MAX_ENV            64
 
 struct wrapper {
 	struct compiler cc;
-	char **cc_argv;           /* compiler + args, NULL-terminated */
-	int argc;                 /* number of args after the compiler */
+	char **cc_argv; /* compiler + args, NULL-terminated */
+	int argc;       /* number of args after the compiler */
 	char **args;
 	bool verbose;
-	bool have_server;         /* pf holds a readable port file */
+	bool have_server; /* pf holds a readable port file */
 	struct portfile pf;
-	const char *source;       /* for messages */
+	const char *source; /* for messages */
 	/* Remote compile state. */
 	int64_t start_us, cpp_done_us, reply_us; /* for the log's timings */
 	struct compile_plan plan;
 	struct preprocessed pp;
 	Clustcc__Response *resp;
-	bool color;               /* add -fdiagnostics-color=always remotely */
+	bool color; /* add -fdiagnostics-color=always remotely */
 };
 
 static void say(const struct wrapper *w, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 
 static void
 say(const struct wrapper *w, const char *fmt, ...)
@@ -83,8 +83,8 @@ run_local(struct wrapper *w, enum fallback_reason why, const char *detail)
 	say(w, "local (%s): %s", fallback_reason_name(why),
 	    detail ? detail : fallback_reason_help(why));
 	log_info("local (%s): %s %s", fallback_reason_name(why),
-		 w->source ? w->source : "",
-		 detail ? detail : fallback_reason_help(why));
+	         w->source ? w->source : "",
+	         detail ? detail : fallback_reason_help(why));
 	fallback_run(w->cc_argv, can_notify(w, why) ? &w->pf : NULL, why);
 }
 
@@ -92,12 +92,12 @@ static void
 usage_exit(void)
 {
 	fprintf(stderr,
-		"usage: clustcc-gcc COMPILER [ARGS...]\n"
-		"   or: link clustcc-gcc as gcc, cc, g++ or c++ and run that\n"
-		"Compiles remotely on a clustcc-server found through $CLUSTCC_PORT_FILE,\n"
-		"locally otherwise. Environment: CLUSTCC_PORT_FILE, CLUSTCC_VERBOSE=1,\n"
-		"CLUSTCC_LOG=FILE, CLUSTCC_DISABLE=1, CLUSTCC_TIMEOUT=SECONDS,\n"
-		"CLUSTCC_RETRY_LOCAL=1.\n");
+	        "usage: clustcc-gcc COMPILER [ARGS...]\n"
+	        "   or: link clustcc-gcc as gcc, cc, g++ or c++ and run that\n"
+	        "Compiles remotely on a clustcc-server found through $CLUSTCC_PORT_FILE,\n"
+	        "locally otherwise. Environment: CLUSTCC_PORT_FILE, CLUSTCC_VERBOSE=1,\n"
+	        "CLUSTCC_LOG=FILE, CLUSTCC_DISABLE=1, CLUSTCC_TIMEOUT=SECONDS,\n"
+	        "CLUSTCC_RETRY_LOCAL=1.\n");
 	exit(EXIT_WRAPPER_NO_COMPILER);
 }
 
@@ -128,8 +128,8 @@ parse_invocation(struct wrapper *w, int argc, char **argv)
 	w->argc = argc - (int)(w->cc_argv - argv) - 1;
 	if (!compiler_find(name, &w->cc)) {
 		fprintf(stderr,
-			"clustcc-gcc: cannot find the real compiler '%s' (other than clustcc-gcc itself) on PATH\n",
-			name);
+		        "clustcc-gcc: cannot find the real compiler '%s' (other than clustcc-gcc itself) on PATH\n",
+		        name);
 		exit(EXIT_WRAPPER_NO_COMPILER);
 	}
 	/*
@@ -174,8 +174,9 @@ collect_env(char **out, size_t max)
 {
 	extern char **environ;
 	static const char *const names[] = {
-		"LANG=", "LANGUAGE=", "SOURCE_DATE_EPOCH=", "GCC_COLORS=",
-		"GCC_URLS=", "COLUMNS=", "TERM=",
+	        "LANG=",       "LANGUAGE=", "SOURCE_DATE_EPOCH=",
+	        "GCC_COLORS=", "GCC_URLS=", "COLUMNS=",
+	        "TERM=",
 	};
 	size_t n = 0;
 
@@ -215,7 +216,7 @@ gch_exists(const char *dir, const char *header)
 {
 	char path[PATH_MAX];
 	int n = dir ? snprintf(path, sizeof(path), "%s/%s.gch", dir, header)
-		    : snprintf(path, sizeof(path), "%s.gch", header);
+	            : snprintf(path, sizeof(path), "%s.gch", header);
 
 	return n > 0 && (size_t)n < sizeof(path) && access(path, F_OK) == 0;
 }
@@ -357,7 +358,7 @@ send_compile(struct wrapper *w)
 	req.body_case = CLUSTCC__REQUEST__BODY_COMPILE;
 	req.compile = &c;
 	rc = rpc_call(&w->pf, &req, timeout_ms(), DEFAULT_MAX_BYTES, &w->resp,
-		      &err);
+	              &err);
 	w->reply_us = monotime_us();
 	free(cc_args);
 	free(exact_args);
@@ -370,13 +371,13 @@ log_remote(const struct wrapper *w, const Clustcc__CompileResult *res)
 {
 	say(w, "remote: %s compiled on rank %u (%s mode)", w->plan.source,
 	    res->rank, res->exact ? "exact" : "shipped-source");
-	log_info("remote: %s: rank %u, %s mode, exit %d; ms: preprocess %.1f, round trip %.1f (compiler %lld), write %.1f",
-		 w->plan.source, res->rank, res->exact ? "exact" : "shipped",
-		 res->exit_code,
-		 (double)(w->cpp_done_us - w->start_us) / 1000.0,
-		 (double)(w->reply_us - w->cpp_done_us) / 1000.0,
-		 (long long)res->run_ms,
-		 (double)(monotime_us() - w->reply_us) / 1000.0);
+	log_info(
+	        "remote: %s: rank %u, %s mode, exit %d; ms: preprocess %.1f, round trip %.1f (compiler %lld), write %.1f",
+	        w->plan.source, res->rank, res->exact ? "exact" : "shipped",
+	        res->exit_code, (double)(w->cpp_done_us - w->start_us) / 1000.0,
+	        (double)(w->reply_us - w->cpp_done_us) / 1000.0,
+	        (long long)res->run_ms,
+	        (double)(monotime_us() - w->reply_us) / 1000.0);
 }
 
 /*
@@ -389,12 +390,13 @@ retry_local(struct wrapper *w, int remote_code)
 	int code = 0;
 
 	if (fallback_run_child(w->cc_argv, w->have_server ? &w->pf : NULL,
-			       FALLBACK_RETRY_LOCAL, &code) != CC_OK)
+	                       FALLBACK_RETRY_LOCAL, &code) != CC_OK)
 		run_local(w, FALLBACK_RETRY_LOCAL, NULL);
 	if (code != remote_code) {
 		log_error("discrepancy: %s: remote exit %d, local exit %d",
-			  w->plan.source, remote_code, code);
-		say(w, "discrepancy: %s failed remotely (exit %d) but exits %d here",
+		          w->plan.source, remote_code, code);
+		say(w,
+		    "discrepancy: %s failed remotely (exit %d) but exits %d here",
 		    w->plan.source, remote_code, code);
 	}
 	exit(code);
@@ -421,9 +423,9 @@ finish_remote(struct wrapper *w)
 	if (output_write(&w->plan, res, &err) != CC_OK)
 		run_local(w, FALLBACK_OUTPUT_FAILED, err.msg);
 	fileio_write_all(STDOUT_FILENO, res->stdout_data.data,
-			 res->stdout_data.len);
+	                 res->stdout_data.len);
 	fileio_write_all(STDERR_FILENO, res->stderr_data.data,
-			 res->stderr_data.len);
+	                 res->stderr_data.len);
 	exit(res->exit_code);
 }
 
@@ -435,7 +437,7 @@ compile_remote(struct wrapper *w)
 
 	w->color = wants_color(w);
 	if (preprocess_run(w->cc.path, &w->plan, DEFAULT_MAX_BYTES, &w->pp,
-			   &code, &err) != CC_OK)
+	                   &code, &err) != CC_OK)
 		run_local(w, FALLBACK_PREPROCESS_FAILED, err.msg);
 	if (code != 0)
 		run_local(w, FALLBACK_PREPROCESS_FAILED, NULL);
@@ -445,16 +447,17 @@ compile_remote(struct wrapper *w)
 		run_local(w, FALLBACK_INTERNAL, NULL);
 	if (w->resp->refusal != CLUSTCC__REFUSAL__REFUSAL_NONE)
 		run_local(w, refusal_reason(w->resp->refusal),
-			  w->resp->message);
+		          w->resp->message);
 	if (w->resp->body_case != CLUSTCC__RESPONSE__BODY_COMPILE)
-		run_local(w, FALLBACK_SEND_FAILED, "reply is not a compile result");
+		run_local(w, FALLBACK_SEND_FAILED,
+		          "reply is not a compile result");
 	finish_remote(w);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct wrapper w = { .start_us = monotime_us() };
+	struct wrapper w = {.start_us = monotime_us()};
 	enum fallback_reason why = FALLBACK_NONE;
 	struct cc_err err;
 	int rc;

@@ -21,7 +21,7 @@ destination(const struct compile_plan *plan, const char *name)
 
 static int
 check_outputs(const struct compile_plan *plan,
-	      const Clustcc__CompileResult *res, struct cc_err *err)
+              const Clustcc__CompileResult *res, struct cc_err *err)
 {
 	bool have_object = false;
 
@@ -29,22 +29,23 @@ check_outputs(const struct compile_plan *plan,
 		const char *name = res->outputs[i]->name;
 
 		if (!destination(plan, name))
-			return cc_err_set(err, CC_EPROTO,
-					  "worker returned unexpected file '%.100s'",
-					  name);
+			return cc_err_set(
+			        err, CC_EPROTO,
+			        "worker returned unexpected file '%.100s'",
+			        name);
 		if (strcmp(name, "out.o") == 0)
 			have_object = true;
 	}
 	if (!have_object)
 		return cc_err_set(err, CC_EPROTO,
-				  "worker returned no object for '%s'",
-				  plan->output);
+		                  "worker returned no object for '%s'",
+		                  plan->output);
 	return CC_OK;
 }
 
 int
-output_write(const struct compile_plan *plan,
-	     const Clustcc__CompileResult *res, struct cc_err *err)
+output_write(const struct compile_plan *plan, const Clustcc__CompileResult *res,
+             struct cc_err *err)
 {
 	int rc;
 
@@ -56,7 +57,7 @@ output_write(const struct compile_plan *plan,
 		const Clustcc__OutputFile *f = res->outputs[i];
 
 		rc = atomicfile_write(destination(plan, f->name), f->data.data,
-				      f->data.len, 0666, 1, err);
+		                      f->data.len, 0666, 1, err);
 	}
 	return rc;
 }

@@ -18,6 +18,6 @@
  * leaves it.
  */
 int output_write(const struct compile_plan *plan,
-		 const Clustcc__CompileResult *res, struct cc_err *err);
+                 const Clustcc__CompileResult *res, struct cc_err *err);
 
 #endif

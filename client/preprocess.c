@@ -18,9 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "fileio.h"
 #include "log.h"
-#include "child.h"
 
 /* The private directory and the two files gcc -E writes there. */
 struct pp_paths {
@@ -39,7 +39,7 @@ tmp_root(void)
 
 static const char **
 build_argv(const char *compiler, const struct compile_plan *plan,
-	   const char *out)
+           const char *out)
 {
 	size_t n = 0, k = 0;
 	const char **argv;
@@ -60,9 +60,9 @@ build_argv(const char *compiler, const struct compile_plan *plan,
 
 static int
 run_cpp(const char *compiler, const struct compile_plan *plan,
-	const struct pp_paths *p, int *exit_code, struct cc_err *err)
+        const struct pp_paths *p, int *exit_code, struct cc_err *err)
 {
-	struct child_opts opts = { 0 };
+	struct child_opts opts = {0};
 	const char **argv;
 	int rc;
 
@@ -78,10 +78,10 @@ run_cpp(const char *compiler, const struct compile_plan *plan,
 
 static int
 read_results(const struct pp_paths *p, size_t max_bytes,
-	     struct preprocessed *out, struct cc_err *err)
+             struct preprocessed *out, struct cc_err *err)
 {
 	int rc = fileio_read_all(p->diag, max_bytes, &out->diagnostics,
-				 &out->diag_len, err);
+	                         &out->diag_len, err);
 
 	if (rc != CC_OK)
 		return rc;
@@ -90,21 +90,21 @@ read_results(const struct pp_paths *p, size_t max_bytes,
 
 int
 preprocess_run(const char *compiler, const struct compile_plan *plan,
-	       size_t max_bytes, struct preprocessed *out, int *exit_code,
-	       struct cc_err *err)
+               size_t max_bytes, struct preprocessed *out, int *exit_code,
+               struct cc_err *err)
 {
 	struct pp_paths p;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if ((size_t)snprintf(p.dir, sizeof(p.dir), "%s/clustcc-pp-XXXXXX",
-			     tmp_root()) >= sizeof(p.dir))
+	                     tmp_root()) >= sizeof(p.dir))
 		return cc_err_set(err, CC_EINVAL, "TMPDIR '%s' is too long",
-				  tmp_root());
+		                  tmp_root());
 	if (!mkdtemp(p.dir))
 		return cc_err_sys(err, CC_ESYS, errno,
-				  "cannot create a temporary directory in '%s'",
-				  tmp_root());
+		                  "cannot create a temporary directory in '%s'",
+		                  tmp_root());
 	snprintf(p.out, sizeof(p.out), "%s/pp.i", p.dir);
 	snprintf(p.diag, sizeof(p.diag), "%s/stderr", p.dir);
 	rc = run_cpp(compiler, plan, &p, exit_code, err);

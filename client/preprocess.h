@@ -11,7 +11,7 @@
 #include "ccerr.h"
 
 struct preprocessed {
-	char *text;        /* the preprocessed source (malloc'd) */
+	char *text; /* the preprocessed source (malloc'd) */
 	size_t len;
 	char *diagnostics; /* what gcc -E wrote on stderr (malloc'd) */
 	size_t diag_len;
@@ -25,8 +25,8 @@ struct preprocessed {
  * CC_ETOOBIG (output over max_bytes).
  */
 int preprocess_run(const char *compiler, const struct compile_plan *plan,
-		   size_t max_bytes, struct preprocessed *out, int *exit_code,
-		   struct cc_err *err);
+                   size_t max_bytes, struct preprocessed *out, int *exit_code,
+                   struct cc_err *err);
 
 void preprocess_release(struct preprocessed *pp);
 

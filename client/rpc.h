@@ -23,8 +23,8 @@
  *   CC_EPROTO / CC_EVERSION  undecodable response
  */
 int rpc_call(const struct portfile *pf, Clustcc__Request *req,
-	     int64_t timeout_ms, size_t max_bytes, Clustcc__Response **resp,
-	     struct cc_err *err);
+             int64_t timeout_ms, size_t max_bytes, Clustcc__Response **resp,
+             struct cc_err *err);
 
 /*
  * Find the head: read the port file at path, or $CLUSTCC_PORT_FILE when

@@ -20,6 +20,6 @@
  * file is removed, and err names path: CC_ESYS (errno in err->sys).
  */
 int atomicfile_write(const char *path, const void *data, size_t len,
-		     mode_t mode, int respect_umask, struct cc_err *err);
+                     mode_t mode, int respect_umask, struct cc_err *err);
 
 #endif

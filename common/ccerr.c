@@ -10,26 +10,26 @@
 #include <string.h>
 
 static const char *const names[] = {
-	[CC_OK] = "OK",
-	[CC_ENOMEM] = "ENOMEM",
-	[CC_EINVAL] = "EINVAL",
-	[CC_ECONFIG] = "ECONFIG",
-	[CC_EPROTO] = "EPROTO",
-	[CC_ETOOBIG] = "ETOOBIG",
-	[CC_EVERSION] = "EVERSION",
-	[CC_ETOKEN] = "ETOKEN",
-	[CC_EDRAINING] = "EDRAINING",
-	[CC_EBUSY] = "EBUSY",
-	[CC_ETIMEDOUT] = "ETIMEDOUT",
-	[CC_ESYS] = "ESYS",
-	[CC_ENNG] = "ENNG",
-	[CC_EMPI] = "EMPI",
-	[CC_ENOENT] = "ENOENT",
-	[CC_EEXIST] = "EEXIST",
-	[CC_EINTERNAL] = "EINTERNAL",
+        [CC_OK] = "OK",
+        [CC_ENOMEM] = "ENOMEM",
+        [CC_EINVAL] = "EINVAL",
+        [CC_ECONFIG] = "ECONFIG",
+        [CC_EPROTO] = "EPROTO",
+        [CC_ETOOBIG] = "ETOOBIG",
+        [CC_EVERSION] = "EVERSION",
+        [CC_ETOKEN] = "ETOKEN",
+        [CC_EDRAINING] = "EDRAINING",
+        [CC_EBUSY] = "EBUSY",
+        [CC_ETIMEDOUT] = "ETIMEDOUT",
+        [CC_ESYS] = "ESYS",
+        [CC_ENNG] = "ENNG",
+        [CC_EMPI] = "EMPI",
+        [CC_ENOENT] = "ENOENT",
+        [CC_EEXIST] = "EEXIST",
+        [CC_EINTERNAL] = "EINTERNAL",
 };
 static_assert(sizeof(names) / sizeof(names[0]) == CC_ERRC_COUNT,
-	      "every cc_errc has a name");
+              "every cc_errc has a name");
 
 static void
 vset(struct cc_err *err, int code, int sys, const char *fmt, va_list ap)
@@ -68,8 +68,7 @@ cc_err_sys(struct cc_err *err, int code, int sys, const char *fmt, ...)
 	vset(err, code, sys, fmt, ap);
 	va_end(ap);
 	len = strlen(err->msg);
-	snprintf(err->msg + len, sizeof(err->msg) - len, ": %s",
-		 strerror(sys));
+	snprintf(err->msg + len, sizeof(err->msg) - len, ": %s", strerror(sys));
 	return code;
 }
 

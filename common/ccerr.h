@@ -34,9 +34,9 @@ enum cc_errc {
 #define CC_ERR_MSG_MAX 1024
 
 struct cc_err {
-	int code;                  /* enum cc_errc */
-	int sys;                   /* errno, nng or MPI code; 0 if none */
-	char msg[CC_ERR_MSG_MAX];  /* full message, lower-case, no final stop */
+	int code;                 /* enum cc_errc */
+	int sys;                  /* errno, nng or MPI code; 0 if none */
+	char msg[CC_ERR_MSG_MAX]; /* full message, lower-case, no final stop */
 };
 
 /*
@@ -44,14 +44,14 @@ struct cc_err {
  * code, so callers write `return cc_err_set(err, CC_EINVAL, "...")`.
  */
 int cc_err_set(struct cc_err *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 /*
  * Like cc_err_set() and also record the errno value sys, appending
  * ": <strerror(sys)>" to the message.
  */
 int cc_err_sys(struct cc_err *err, int code, int sys, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+        __attribute__((format(printf, 4, 5)));
 
 /* Reset err to "no error" (NULL allowed). */
 void cc_err_clear(struct cc_err *err);

@@ -175,10 +175,12 @@ static const struct key keys[] = {
                 "requests the head holds at once, queued or running; further requests are refused as busy"),
         KEY_STR(scratch_dir, 0, "",
                 "root of the per-job directories on every rank; \"\" = $TMPDIR, or /tmp"),
-        KEY_FLAG(shipped_debug, 0,
-                 "compile -g sources on a rank that cannot use exact mode; their objects then record -fdirectives-only in DW_AT_producer (not byte-identical), so by default such compiles run on the client"),
-        KEY_FLAG(exact_mode, 1,
-                 "when the client's directory is visible on a rank (shared filesystem), verify and run the client's own command there, so objects and diagnostics are exactly a local compile's; false = always compile the shipped preprocessed source"),
+        KEY_FLAG(
+                shipped_debug, 0,
+                "compile -g sources on a rank that cannot use exact mode; their objects then record -fdirectives-only in DW_AT_producer (not byte-identical), so by default such compiles run on the client"),
+        KEY_FLAG(
+                exact_mode, 1,
+                "when the client's directory is visible on a rank (shared filesystem), verify and run the client's own command there, so objects and diagnostics are exactly a local compile's; false = always compile the shipped preprocessed source"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -842,7 +844,7 @@ cfg_load_file(const char *path, struct cfg **out, struct cc_err *err)
 {
 	char *text = NULL;
 	size_t len = 0;
-	struct cc_err ferr = { 0 };
+	struct cc_err ferr = {0};
 	int rc;
 
 	if (!path || !out)
@@ -855,7 +857,7 @@ cfg_load_file(const char *path, struct cfg **out, struct cc_err *err)
 		        path, CFG_MAX_FILE_BYTES);
 	if (rc != CC_OK)
 		return cc_err_sys(err, rc, ferr.sys, "config '%s': cannot read",
-				  path);
+		                  path);
 	rc = load(path, text, len, out, err);
 	free(text);
 	return rc;

@@ -21,52 +21,54 @@
 #include "log.h"
 
 struct cfg {
-	char *path;               /* the file it was loaded from */
+	char *path; /* the file it was loaded from */
 
 	/* Keys of the original tool (launch scripts and the server). */
-	char *slurm_partition;    /* "" = cluster default */
-	char *slurm_pmi;          /* default "pmix" */
-	char *slurm_time;         /* default "01:00:00" */
-	char *slurm_batch_file;   /* default "clustcc.sbatch" */
-	char *launch_file;        /* default "clustcc-launch.sh" */
-	int total_cpus;           /* default 0 = not set */
-	char *flux_exe;           /* default "flux" */
-	char *spack_exe;          /* default "spack" */
-	char *port_file;          /* required */
-	char **specs;             /* NULL-terminated; default empty */
+	char *slurm_partition;  /* "" = cluster default */
+	char *slurm_pmi;        /* default "pmix" */
+	char *slurm_time;       /* default "01:00:00" */
+	char *slurm_batch_file; /* default "clustcc.sbatch" */
+	char *launch_file;      /* default "clustcc-launch.sh" */
+	int total_cpus;         /* default 0 = not set */
+	char *flux_exe;         /* default "flux" */
+	char *spack_exe;        /* default "spack" */
+	char *port_file;        /* required */
+	char **specs;           /* NULL-terminated; default empty */
 	size_t n_specs;
-	int num_workers;          /* worker ranks; default 1, >= 0 */
-	int head_rank_cpus;       /* default 1, >= 1 */
-	int head_rank_tasks;      /* compiles the head runs itself; default 0 */
-	int worker_rank_cpus;     /* concurrent compiles per worker; default 1 */
+	int num_workers;      /* worker ranks; default 1, >= 0 */
+	int head_rank_cpus;   /* default 1, >= 1 */
+	int head_rank_tasks;  /* compiles the head runs itself; default 0 */
+	int worker_rank_cpus; /* concurrent compiles per worker; default 1 */
 	enum log_level logging_level; /* default warning */
-	char *logging_prefix;     /* "" = log to stderr; else <prefix>.<rank>.log */
-	char *spack_env;          /* optional; NULL if absent */
+	char *logging_prefix; /* "" = log to stderr; else <prefix>.<rank>.log */
+	char *spack_env;      /* optional; NULL if absent */
 
 	/* Keys of this implementation. */
-	char *endpoint;           /* nng listen URL; default "tcp://0.0.0.0:0" */
-	char *advertise_host;     /* host clients dial; "" = gethostname() */
-	size_t max_msg_bytes;     /* default 256 MiB; >= 64 KiB */
+	char *endpoint;       /* nng listen URL; default "tcp://0.0.0.0:0" */
+	char *advertise_host; /* host clients dial; "" = gethostname() */
+	size_t max_msg_bytes; /* default 256 MiB; >= 64 KiB */
 	int64_t compile_timeout_ms; /* per compile on a rank; default 600000 */
-	int max_queued_jobs;      /* requests in flight at the head; default 1024 */
-	char *scratch_dir;        /* worker scratch root; default "" = $TMPDIR or /tmp */
-	bool exact_mode;          /* verified compile in the client's cwd; default true */
-	bool shipped_debug;       /* -g compiles in shipped mode too; default false */
+	int max_queued_jobs; /* requests in flight at the head; default 1024 */
+	char *scratch_dir; /* worker scratch root; default "" = $TMPDIR or /tmp
+	                    */
+	bool exact_mode;   /* verified compile in the client's cwd; default true
+	                    */
+	bool shipped_debug; /* -g compiles in shipped mode too; default false */
 };
 
 /*
  * Load and validate path. On success *out is a new struct cfg (free with
  * cfg_free). Errors: CC_ENOENT / CC_ESYS (file), CC_ECONFIG (content), with
  * err->msg like
- *   config '/p/cfg.json': key 'worker_rank_cpus': expected an integer >= 1, got -2
- *   config '/p/cfg.json': unknown key 'slurm_partiton', did you mean 'slurm_partition'?
- *   config '/p/cfg.json': line 3, column 7: JSON syntax error
+ *   config '/p/cfg.json': key 'worker_rank_cpus': expected an integer >= 1, got
+ * -2 config '/p/cfg.json': unknown key 'slurm_partiton', did you mean
+ * 'slurm_partition'? config '/p/cfg.json': line 3, column 7: JSON syntax error
  */
 int cfg_load_file(const char *path, struct cfg **out, struct cc_err *err);
 
 /* Same as cfg_load_file() but from a string; name is used in messages. */
 int cfg_load_string(const char *name, const char *json, struct cfg **out,
-		    struct cc_err *err);
+                    struct cc_err *err);
 
 /* Free everything (NULL allowed). */
 void cfg_free(struct cfg *cfg);

@@ -33,10 +33,10 @@
 #define LOG_MODULE "child"
 #include "child.h"
 
-#include <spawn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>

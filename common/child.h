@@ -23,11 +23,13 @@
 struct child_opts {
 	/* argv[0] is run as given if it holds a '/', else searched in PATH. */
 	const char *const *argv;
-	const char *const *envp;  /* NULL: inherit environ */
-	const char *cwd;          /* NULL: inherit */
-	const char *stdin_path;   /* NULL: inherit; "/dev/null" is fine */
-	const char *stdout_path;  /* NULL: inherit; else created/truncated 0644 */
-	const char *stderr_path;  /* NULL: inherit; else created/truncated 0644 */
+	const char *const *envp; /* NULL: inherit environ */
+	const char *cwd;         /* NULL: inherit */
+	const char *stdin_path;  /* NULL: inherit; "/dev/null" is fine */
+	const char
+	        *stdout_path; /* NULL: inherit; else created/truncated 0644 */
+	const char
+	        *stderr_path; /* NULL: inherit; else created/truncated 0644 */
 	/*
 	 * false: the child gets a process group of its own, so child_kill()
 	 * ends the whole compiler (server side). true: it stays in the
@@ -54,13 +56,13 @@ int child_poll(pid_t pid, bool *done, int *exit_code, struct cc_err *err);
  * and return CC_ETIMEDOUT. *exit_code as in child_poll().
  */
 int child_wait(pid_t pid, int64_t timeout_ms, int *exit_code,
-	       struct cc_err *err);
+               struct cc_err *err);
 
 /* Send SIGKILL to the child's process group. */
 void child_kill(pid_t pid);
 
 /* Convenience: child_start() + child_wait(). */
-int child_run(const struct child_opts *opts, int64_t timeout_ms,
-	      int *exit_code, struct cc_err *err);
+int child_run(const struct child_opts *opts, int64_t timeout_ms, int *exit_code,
+              struct cc_err *err);
 
 #endif

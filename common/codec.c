@@ -12,18 +12,18 @@
 #include <string.h>
 
 static const char *const refusal_names[] = {
-	[CLUSTCC__REFUSAL__REFUSAL_NONE] = "none",
-	[CLUSTCC__REFUSAL__REFUSAL_BAD_TOKEN] = "bad_token",
-	[CLUSTCC__REFUSAL__REFUSAL_VERSION] = "version",
-	[CLUSTCC__REFUSAL__REFUSAL_MALFORMED] = "malformed",
-	[CLUSTCC__REFUSAL__REFUSAL_TOO_BIG] = "too_big",
-	[CLUSTCC__REFUSAL__REFUSAL_DRAINING] = "draining",
-	[CLUSTCC__REFUSAL__REFUSAL_BUSY] = "busy",
-	[CLUSTCC__REFUSAL__REFUSAL_REJECTED_ARG] = "rejected_arg",
-	[CLUSTCC__REFUSAL__REFUSAL_COMPILER_MISMATCH] = "compiler_mismatch",
-	[CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED] = "worker_failed",
-	[CLUSTCC__REFUSAL__REFUSAL_INTERNAL] = "internal",
-	[CLUSTCC__REFUSAL__REFUSAL_NOT_EXACT] = "not_exact",
+        [CLUSTCC__REFUSAL__REFUSAL_NONE] = "none",
+        [CLUSTCC__REFUSAL__REFUSAL_BAD_TOKEN] = "bad_token",
+        [CLUSTCC__REFUSAL__REFUSAL_VERSION] = "version",
+        [CLUSTCC__REFUSAL__REFUSAL_MALFORMED] = "malformed",
+        [CLUSTCC__REFUSAL__REFUSAL_TOO_BIG] = "too_big",
+        [CLUSTCC__REFUSAL__REFUSAL_DRAINING] = "draining",
+        [CLUSTCC__REFUSAL__REFUSAL_BUSY] = "busy",
+        [CLUSTCC__REFUSAL__REFUSAL_REJECTED_ARG] = "rejected_arg",
+        [CLUSTCC__REFUSAL__REFUSAL_COMPILER_MISMATCH] = "compiler_mismatch",
+        [CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED] = "worker_failed",
+        [CLUSTCC__REFUSAL__REFUSAL_INTERNAL] = "internal",
+        [CLUSTCC__REFUSAL__REFUSAL_NOT_EXACT] = "not_exact",
 };
 
 const char *
@@ -38,20 +38,21 @@ codec_refusal_name(Clustcc__Refusal reason)
 
 int
 codec_pack(const ProtobufCMessage *msg, size_t max_bytes, uint8_t **buf,
-	   size_t *len, struct cc_err *err)
+           size_t *len, struct cc_err *err)
 {
 	size_t size = protobuf_c_message_get_packed_size(msg);
 	uint8_t *p;
 
 	if (max_bytes && size > max_bytes)
-		return cc_err_set(err, CC_ETOOBIG,
-				  "message of %zu bytes exceeds the limit of %zu bytes",
-				  size, max_bytes);
+		return cc_err_set(
+		        err, CC_ETOOBIG,
+		        "message of %zu bytes exceeds the limit of %zu bytes",
+		        size, max_bytes);
 	/* malloc(0) may return NULL; an empty message is legal. */
 	p = malloc(size ? size : 1);
 	if (!p)
-		return cc_err_set(err, CC_ENOMEM, "out of memory packing %zu bytes",
-				  size);
+		return cc_err_set(err, CC_ENOMEM,
+		                  "out of memory packing %zu bytes", size);
 	protobuf_c_message_pack(msg, p);
 	*buf = p;
 	*len = size;
@@ -69,25 +70,30 @@ codec_check_compile(const Clustcc__CompileRequest *c, struct cc_err *err)
 {
 	if (!c->compiler || !is_nonempty(c->compiler->path) ||
 	    c->compiler->path[0] != '/')
-		return cc_err_set(err, CC_EPROTO,
-				  "compile request: compiler path must be absolute");
+		return cc_err_set(
+		        err, CC_EPROTO,
+		        "compile request: compiler path must be absolute");
 	if (strcmp(c->language, "c") != 0 && strcmp(c->language, "c++") != 0)
-		return cc_err_set(err, CC_EPROTO,
-				  "compile request: language must be 'c' or 'c++', got '%.40s'",
-				  c->language);
+		return cc_err_set(
+		        err, CC_EPROTO,
+		        "compile request: language must be 'c' or 'c++', got '%.40s'",
+		        c->language);
 	if (c->n_args > CODEC_MAX_ARGS)
-		return cc_err_set(err, CC_EPROTO,
-				  "compile request: %zu arguments exceed the limit of %d",
-				  c->n_args, CODEC_MAX_ARGS);
+		return cc_err_set(
+		        err, CC_EPROTO,
+		        "compile request: %zu arguments exceed the limit of %d",
+		        c->n_args, CODEC_MAX_ARGS);
 	if (c->n_env > CODEC_MAX_ENV)
-		return cc_err_set(err, CC_EPROTO,
-				  "compile request: %zu environment entries exceed the limit of %d",
-				  c->n_env, CODEC_MAX_ENV);
+		return cc_err_set(
+		        err, CC_EPROTO,
+		        "compile request: %zu environment entries exceed the limit of %d",
+		        c->n_env, CODEC_MAX_ENV);
 	for (size_t i = 0; i < c->n_env; i++) {
 		if (!strchr(c->env[i], '=') || c->env[i][0] == '=')
-			return cc_err_set(err, CC_EPROTO,
-					  "compile request: environment entry %zu is not NAME=value",
-					  i);
+			return cc_err_set(
+			        err, CC_EPROTO,
+			        "compile request: environment entry %zu is not NAME=value",
+			        i);
 	}
 	return CC_OK;
 }
@@ -106,18 +112,19 @@ token_equal(const char *a, const char *b)
 
 static int
 check_request(const Clustcc__Request *req, const char *token,
-	      Clustcc__Refusal *refusal, struct cc_err *err)
+              Clustcc__Refusal *refusal, struct cc_err *err)
 {
 	if (req->version != CODEC_PROTOCOL_VERSION) {
 		*refusal = CLUSTCC__REFUSAL__REFUSAL_VERSION;
-		return cc_err_set(err, CC_EVERSION,
-				  "protocol version %u not supported (server speaks %u)",
-				  req->version, CODEC_PROTOCOL_VERSION);
+		return cc_err_set(
+		        err, CC_EVERSION,
+		        "protocol version %u not supported (server speaks %u)",
+		        req->version, CODEC_PROTOCOL_VERSION);
 	}
 	if (token && !token_equal(req->token, token)) {
 		*refusal = CLUSTCC__REFUSAL__REFUSAL_BAD_TOKEN;
 		return cc_err_set(err, CC_ETOKEN,
-				  "token does not match the port file's");
+		                  "token does not match the port file's");
 	}
 	*refusal = CLUSTCC__REFUSAL__REFUSAL_MALFORMED;
 	switch (req->body_case) {
@@ -134,23 +141,25 @@ check_request(const Clustcc__Request *req, const char *token,
 
 int
 codec_unpack_request(const uint8_t *buf, size_t len, size_t max_bytes,
-		     const char *token, Clustcc__Request **out,
-		     Clustcc__Refusal *refusal, struct cc_err *err)
+                     const char *token, Clustcc__Request **out,
+                     Clustcc__Refusal *refusal, struct cc_err *err)
 {
 	Clustcc__Request *req;
 	int rc;
 
 	if (max_bytes && len > max_bytes) {
 		*refusal = CLUSTCC__REFUSAL__REFUSAL_TOO_BIG;
-		return cc_err_set(err, CC_ETOOBIG,
-				  "request of %zu bytes exceeds the limit of %zu bytes",
-				  len, max_bytes);
+		return cc_err_set(
+		        err, CC_ETOOBIG,
+		        "request of %zu bytes exceeds the limit of %zu bytes",
+		        len, max_bytes);
 	}
 	req = clustcc__request__unpack(NULL, len, buf);
 	if (!req) {
 		*refusal = CLUSTCC__REFUSAL__REFUSAL_MALFORMED;
 		return cc_err_set(err, CC_EPROTO,
-				  "request of %zu bytes could not be decoded", len);
+		                  "request of %zu bytes could not be decoded",
+		                  len);
 	}
 	rc = check_request(req, token, refusal, err);
 	if (rc != CC_OK) {
@@ -164,26 +173,28 @@ codec_unpack_request(const uint8_t *buf, size_t len, size_t max_bytes,
 
 int
 codec_unpack_response(const uint8_t *buf, size_t len, size_t max_bytes,
-		      Clustcc__Response **out, struct cc_err *err)
+                      Clustcc__Response **out, struct cc_err *err)
 {
 	Clustcc__Response *resp;
 
 	if (max_bytes && len > max_bytes)
-		return cc_err_set(err, CC_ETOOBIG,
-				  "response of %zu bytes exceeds the limit of %zu bytes",
-				  len, max_bytes);
+		return cc_err_set(
+		        err, CC_ETOOBIG,
+		        "response of %zu bytes exceeds the limit of %zu bytes",
+		        len, max_bytes);
 	resp = clustcc__response__unpack(NULL, len, buf);
 	if (!resp)
 		return cc_err_set(err, CC_EPROTO,
-				  "response of %zu bytes could not be decoded",
-				  len);
+		                  "response of %zu bytes could not be decoded",
+		                  len);
 	if (resp->version != CODEC_PROTOCOL_VERSION) {
 		unsigned v = resp->version;
 
 		clustcc__response__free_unpacked(resp, NULL);
-		return cc_err_set(err, CC_EVERSION,
-				  "server speaks protocol version %u, client %u",
-				  v, CODEC_PROTOCOL_VERSION);
+		return cc_err_set(
+		        err, CC_EVERSION,
+		        "server speaks protocol version %u, client %u", v,
+		        CODEC_PROTOCOL_VERSION);
 	}
 	*out = resp;
 	return CC_OK;
@@ -191,15 +202,15 @@ codec_unpack_response(const uint8_t *buf, size_t len, size_t max_bytes,
 
 int
 codec_unpack_worker_job(const uint8_t *buf, size_t len,
-			Clustcc__WorkerJob **out, struct cc_err *err)
+                        Clustcc__WorkerJob **out, struct cc_err *err)
 {
 	Clustcc__WorkerJob *job = clustcc__worker_job__unpack(NULL, len, buf);
 	int rc;
 
 	if (!job)
-		return cc_err_set(err, CC_EPROTO,
-				  "worker job of %zu bytes could not be decoded",
-				  len);
+		return cc_err_set(
+		        err, CC_EPROTO,
+		        "worker job of %zu bytes could not be decoded", len);
 	if (!job->compile) {
 		clustcc__worker_job__free_unpacked(job, NULL);
 		return cc_err_set(err, CC_EPROTO, "worker job has no compile");
@@ -215,22 +226,22 @@ codec_unpack_worker_job(const uint8_t *buf, size_t len,
 
 int
 codec_unpack_worker_result(const uint8_t *buf, size_t len,
-			   Clustcc__WorkerResult **out, struct cc_err *err)
+                           Clustcc__WorkerResult **out, struct cc_err *err)
 {
 	Clustcc__WorkerResult *res =
-		clustcc__worker_result__unpack(NULL, len, buf);
+	        clustcc__worker_result__unpack(NULL, len, buf);
 
 	if (!res)
-		return cc_err_set(err, CC_EPROTO,
-				  "worker result of %zu bytes could not be decoded",
-				  len);
+		return cc_err_set(
+		        err, CC_EPROTO,
+		        "worker result of %zu bytes could not be decoded", len);
 	*out = res;
 	return CC_OK;
 }
 
 int
-codec_pack_refusal(Clustcc__Refusal reason, const char *message,
-		   uint8_t **buf, size_t *len)
+codec_pack_refusal(Clustcc__Refusal reason, const char *message, uint8_t **buf,
+                   size_t *len)
 {
 	Clustcc__Response resp = CLUSTCC__RESPONSE__INIT;
 

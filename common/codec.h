@@ -21,15 +21,15 @@
 #include "clustcc.pb-c.h"
 
 #define CODEC_PROTOCOL_VERSION 1u
-#define CODEC_MAX_ARGS 4096
-#define CODEC_MAX_ENV 64
+#define CODEC_MAX_ARGS         4096
+#define CODEC_MAX_ENV          64
 
 /*
  * Pack msg into a new malloc'd buffer (*buf is the caller's). CC_ETOOBIG if
  * the packed size exceeds max_bytes (0 = no limit).
  */
 int codec_pack(const ProtobufCMessage *msg, size_t max_bytes, uint8_t **buf,
-	       size_t *len, struct cc_err *err);
+               size_t *len, struct cc_err *err);
 
 /*
  * Decode and check a client request. On success *out is the caller's
@@ -38,18 +38,18 @@ int codec_pack(const ProtobufCMessage *msg, size_t max_bytes, uint8_t **buf,
  * token == NULL skips the token check (tests).
  */
 int codec_unpack_request(const uint8_t *buf, size_t len, size_t max_bytes,
-			 const char *token, Clustcc__Request **out,
-			 Clustcc__Refusal *refusal, struct cc_err *err);
+                         const char *token, Clustcc__Request **out,
+                         Clustcc__Refusal *refusal, struct cc_err *err);
 
 /* Decode a server response; CC_EPROTO / CC_EVERSION / CC_ETOOBIG. */
 int codec_unpack_response(const uint8_t *buf, size_t len, size_t max_bytes,
-			  Clustcc__Response **out, struct cc_err *err);
+                          Clustcc__Response **out, struct cc_err *err);
 
 /* Decode head->worker and worker->head messages (CC_EPROTO on garbage). */
 int codec_unpack_worker_job(const uint8_t *buf, size_t len,
-			    Clustcc__WorkerJob **out, struct cc_err *err);
+                            Clustcc__WorkerJob **out, struct cc_err *err);
 int codec_unpack_worker_result(const uint8_t *buf, size_t len,
-			       Clustcc__WorkerResult **out, struct cc_err *err);
+                               Clustcc__WorkerResult **out, struct cc_err *err);
 
 /* Check the shape of a compile request (paths, language, counts). */
 int codec_check_compile(const Clustcc__CompileRequest *c, struct cc_err *err);
@@ -59,7 +59,7 @@ int codec_check_compile(const Clustcc__CompileRequest *c, struct cc_err *err);
  * only.
  */
 int codec_pack_refusal(Clustcc__Refusal reason, const char *message,
-		       uint8_t **buf, size_t *len);
+                       uint8_t **buf, size_t *len);
 
 /* Stable lower-case name of a refusal, e.g. "draining". */
 const char *codec_refusal_name(Clustcc__Refusal reason);

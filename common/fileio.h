@@ -15,7 +15,7 @@
  * err names the file. On success *data is the caller's to free().
  */
 int fileio_read_all(const char *path, size_t max_bytes, char **data,
-		    size_t *len, struct cc_err *err);
+                    size_t *len, struct cc_err *err);
 
 /* Write all len bytes to fd, retrying on EINTR and short writes. */
 int fileio_write_all(int fd, const void *data, size_t len);

@@ -22,10 +22,10 @@ static _Atomic int sink_fd = STDERR_FILENO;
 static char prog_name[64] = "clustcc";
 static char role_tag[16] = "?";
 
-static const char *const level_names[] = { "debug", "info", "warning",
-					   "error", "none" };
-static const char *const level_tags[] = { "DEBUG", "INFO", "WARN", "ERROR",
-					  "NONE" };
+static const char *const level_names[] = {"debug", "info", "warning", "error",
+                                          "none"};
+static const char *const level_tags[] = {"DEBUG", "INFO", "WARN", "ERROR",
+                                         "NONE"};
 
 static void
 copy_str(char *dst, size_t size, const char *src)
@@ -61,7 +61,7 @@ log_open_file(const char *path, struct cc_err *err)
 
 	if (fd < 0)
 		return cc_err_sys(err, CC_ESYS, errno,
-				  "cannot open log file '%s'", path);
+		                  "cannot open log file '%s'", path);
 	old = atomic_exchange(&sink_fd, fd);
 	if (old > STDERR_FILENO)
 		close(old);
@@ -101,8 +101,7 @@ log_level_name(enum log_level level)
 }
 
 static size_t
-format_prefix(char *buf, size_t size, enum log_level level,
-	      const char *module)
+format_prefix(char *buf, size_t size, enum log_level level, const char *module)
 {
 	struct timespec ts;
 	struct tm tm;
@@ -111,10 +110,10 @@ format_prefix(char *buf, size_t size, enum log_level level,
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	n = snprintf(buf, size,
-		     "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s[%ld] %s %s %s: ",
-		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		     tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000L, prog_name,
-		     (long)getpid(), role_tag, level_tags[level], module);
+	             "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s[%ld] %s %s %s: ",
+	             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	             tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000L, prog_name,
+	             (long)getpid(), role_tag, level_tags[level], module);
 	if (n < 0)
 		return 0;
 	return (size_t)n < size ? (size_t)n : size - 1;
@@ -136,7 +135,7 @@ log_write(enum log_level level, const char *module, const char *fmt, ...)
 	va_end(ap);
 	if (n > 0)
 		len += (size_t)n < sizeof(buf) - len ? (size_t)n
-						      : sizeof(buf) - len - 1;
+		                                     : sizeof(buf) - len - 1;
 	if (len >= sizeof(buf) - 1)
 		len = sizeof(buf) - 2;
 	buf[len++] = '\n';

@@ -61,16 +61,16 @@ int log_level_parse(const char *s, enum log_level *out);
 const char *log_level_name(enum log_level level);
 
 void log_write(enum log_level level, const char *module, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
-#define log_at_(lvl, ...)                                                 \
-	do {                                                              \
-		if (log_enabled(lvl))                                     \
-			log_write(lvl, LOG_MODULE, __VA_ARGS__);          \
+#define log_at_(lvl, ...)                                        \
+	do {                                                     \
+		if (log_enabled(lvl))                            \
+			log_write(lvl, LOG_MODULE, __VA_ARGS__); \
 	} while (0)
 #define log_debug(...) log_at_(LOG_LEVEL_DEBUG, __VA_ARGS__)
-#define log_info(...) log_at_(LOG_LEVEL_INFO, __VA_ARGS__)
-#define log_warn(...) log_at_(LOG_LEVEL_WARNING, __VA_ARGS__)
+#define log_info(...)  log_at_(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_warn(...)  log_at_(LOG_LEVEL_WARNING, __VA_ARGS__)
 #define log_error(...) log_at_(LOG_LEVEL_ERROR, __VA_ARGS__)
 
 #endif

@@ -18,7 +18,7 @@
 
 #include "ccerr.h"
 
-#define PORTFILE_TOKEN_HEX 64
+#define PORTFILE_TOKEN_HEX    64
 #define PORTFILE_ENDPOINT_MAX 512
 
 struct portfile {
@@ -32,7 +32,7 @@ int portfile_new_token(char out[PORTFILE_TOKEN_HEX + 1], struct cc_err *err);
 
 /* Publish pf at path atomically, mode 0600. err names the file. */
 int portfile_publish(const char *path, const struct portfile *pf,
-		     struct cc_err *err);
+                     struct cc_err *err);
 
 /*
  * Read and validate path into *out. CC_ENOENT if it does not exist,

@@ -7,9 +7,9 @@
 
 #include "monotime.h"
 
-#define BACKOFF_MIN_US 100
-#define BACKOFF_BUSY_CAP_US 500
-#define BACKOFF_IDLE_CAP_US 20000
+#define BACKOFF_MIN_US        100
+#define BACKOFF_BUSY_CAP_US   500
+#define BACKOFF_IDLE_CAP_US   20000
 #define BACKOFF_IDLE_AFTER_MS 1000
 
 void
@@ -23,8 +23,8 @@ long
 backoff_next_us(struct backoff *b)
 {
 	long cap = monotime_ms() - b->last_activity_ms > BACKOFF_IDLE_AFTER_MS
-			   ? BACKOFF_IDLE_CAP_US
-			   : BACKOFF_BUSY_CAP_US;
+	                   ? BACKOFF_IDLE_CAP_US
+	                   : BACKOFF_BUSY_CAP_US;
 	long now = b->sleep_us < cap ? b->sleep_us : cap;
 
 	b->sleep_us = now * 2 > cap ? cap : now * 2;
@@ -35,7 +35,7 @@ void
 backoff_sleep(struct backoff *b)
 {
 	long us = backoff_next_us(b);
-	struct timespec nap = { us / 1000000, (us % 1000000) * 1000L };
+	struct timespec nap = {us / 1000000, (us % 1000000) * 1000L};
 
 	nanosleep(&nap, NULL);
 }

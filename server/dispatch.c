@@ -26,8 +26,8 @@
 #include "slots.h"
 
 #define MAX_LOCAL_REASONS 64
-#define IDLE_POLL_MS 200
-#define STOP_WAIT_MS 10000
+#define IDLE_POLL_MS      200
+#define STOP_WAIT_MS      10000
 
 struct local_run {
 	struct runner *runner;
@@ -44,9 +44,9 @@ struct head {
 	struct slots *slots;
 	struct job *pending_head, *pending_tail;
 	size_t n_pending;
-	struct job **inflight;   /* jobs placed on a rank, awaiting a result */
+	struct job **inflight; /* jobs placed on a rank, awaiting a result */
 	size_t n_inflight, cap_inflight;
-	struct runner **local;   /* head-local compiles */
+	struct runner **local; /* head-local compiles */
 	size_t n_local, cap_local;
 	struct runner_opts runner_opts;
 	bool draining;
@@ -70,9 +70,9 @@ reply_response(struct head *h, struct job *job, Clustcc__Response *resp)
 	rc = codec_pack(&resp->base, h->cfg->max_msg_bytes, &buf, &len, &err);
 	if (rc != CC_OK) {
 		log_error("job %llu: cannot pack reply: %s",
-			  (unsigned long long)job->id, err.msg);
+		          (unsigned long long)job->id, err.msg);
 		rc = codec_pack_refusal(CLUSTCC__REFUSAL__REFUSAL_INTERNAL,
-					err.msg, &buf, &len);
+		                        err.msg, &buf, &len);
 		if (rc != CC_OK)
 			return; /* out of memory: the client times out */
 	}
@@ -81,7 +81,7 @@ reply_response(struct head *h, struct job *job, Clustcc__Response *resp)
 
 static void
 reply_refusal(struct head *h, struct job *job, Clustcc__Refusal why,
-	      const char *text)
+              const char *text)
 {
 	Clustcc__Response resp = CLUSTCC__RESPONSE__INIT;
 
@@ -147,7 +147,7 @@ answer_status(struct head *h, struct job *job)
 		free(ranks);
 		free(rank_ptrs);
 		reply_refusal(h, job, CLUSTCC__REFUSAL__REFUSAL_INTERNAL,
-			      "out of memory");
+		              "out of memory");
 		return;
 	}
 	for (int r = 0; r < n; r++) {
@@ -170,7 +170,7 @@ answer_status(struct head *h, struct job *job)
 			continue;
 		clustcc__reason_count__init(&refusals[st.n_refusals]);
 		refusals[st.n_refusals].reason =
-			(char *)codec_refusal_name((Clustcc__Refusal)why);
+		        (char *)codec_refusal_name((Clustcc__Refusal)why);
 		refusals[st.n_refusals].count = c;
 		refusal_ptrs[st.n_refusals] = &refusals[st.n_refusals];
 		st.refused += c;
@@ -206,8 +206,9 @@ start_drain(struct head *h, const char *why)
 	if (h->draining)
 		return;
 	h->draining = true;
-	log_warn("draining (%s): %zu queued, %d running; new compiles are refused",
-		 why, h->n_pending, slots_running(h->slots));
+	log_warn(
+	        "draining (%s): %zu queued, %d running; new compiles are refused",
+	        why, h->n_pending, slots_running(h->slots));
 }
 
 static void
@@ -217,7 +218,8 @@ answer_drain(struct head *h, struct job *job)
 	Clustcc__DrainReply dr = CLUSTCC__DRAIN_REPLY__INIT;
 
 	start_drain(h, "drain request");
-	dr.in_flight = (uint32_t)(h->n_pending + (size_t)slots_running(h->slots));
+	dr.in_flight =
+	        (uint32_t)(h->n_pending + (size_t)slots_running(h->slots));
 	resp.body_case = CLUSTCC__RESPONSE__BODY_DRAIN;
 	resp.drain = &dr;
 	reply_response(h, job, &resp);
@@ -242,13 +244,13 @@ enqueue_compile(struct head *h, struct job *job)
 	if (h->draining) {
 		h->refused_draining++;
 		reply_refusal(h, job, CLUSTCC__REFUSAL__REFUSAL_DRAINING,
-			      "server is draining");
+		              "server is draining");
 		return;
 	}
 	if (h->n_pending >= (size_t)h->cfg->max_queued_jobs) {
 		h->refused_busy++;
 		reply_refusal(h, job, CLUSTCC__REFUSAL__REFUSAL_BUSY,
-			      "compile queue is full");
+		              "compile queue is full");
 		return;
 	}
 	h->received++;
@@ -279,7 +281,7 @@ handle_request(struct head *h, struct job *job)
 		break;
 	default:
 		reply_refusal(h, job, CLUSTCC__REFUSAL__REFUSAL_MALFORMED,
-			      "request has no body");
+		              "request has no body");
 	}
 }
 
@@ -301,13 +303,13 @@ grow(void **arr, size_t *cap, size_t n, size_t elem)
 
 static int
 run_on_head(struct head *h, const Clustcc__WorkerJob *wj, struct cc_err *err,
-	    Clustcc__Refusal *why)
+            Clustcc__Refusal *why)
 {
 	struct runner *r = NULL;
 	int rc;
 
 	if (grow((void **)&h->local, &h->cap_local, h->n_local,
-		 sizeof(*h->local)) != CC_OK) {
+	         sizeof(*h->local)) != CC_OK) {
 		*why = CLUSTCC__REFUSAL__REFUSAL_INTERNAL;
 		return cc_err_set(err, CC_ENOMEM, "out of memory");
 	}
@@ -319,7 +321,7 @@ run_on_head(struct head *h, const Clustcc__WorkerJob *wj, struct cc_err *err,
 
 static int
 send_to_worker(struct head *h, int rank, const Clustcc__WorkerJob *wj,
-	       struct cc_err *err)
+               struct cc_err *err)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
@@ -327,7 +329,8 @@ send_to_worker(struct head *h, int rank, const Clustcc__WorkerJob *wj,
 
 	if (rc != CC_OK)
 		return rc;
-	return transport_send(h->ctx->t, rank, TRANSPORT_TAG_JOB, buf, len, err);
+	return transport_send(h->ctx->t, rank, TRANSPORT_TAG_JOB, buf, len,
+	                      err);
 }
 
 /* Start job on rank; on failure the job is answered with a refusal. */
@@ -343,22 +346,22 @@ place(struct head *h, struct job *job, int rank)
 	wj.compile = job->req->compile;
 	wj.timeout_ms = h->cfg->compile_timeout_ms;
 	if (grow((void **)&h->inflight, &h->cap_inflight, h->n_inflight,
-		 sizeof(*h->inflight)) != CC_OK) {
+	         sizeof(*h->inflight)) != CC_OK) {
 		reply_refusal(h, job, why, "out of memory");
 		return;
 	}
 	rc = rank == 0 ? run_on_head(h, &wj, &err, &why)
-		       : send_to_worker(h, rank, &wj, &err);
+	               : send_to_worker(h, rank, &wj, &err);
 	if (rc != CC_OK) {
 		log_warn("job %llu: cannot start on rank %d: %s",
-			 (unsigned long long)job->id, rank, err.msg);
+		         (unsigned long long)job->id, rank, err.msg);
 		slots_start(h->slots, rank);
 		slots_finish(h->slots, rank, false);
 		reply_refusal(h, job, why, err.msg);
 		return;
 	}
 	log_debug("job %llu: %s -> rank %d", (unsigned long long)job->id,
-		  job->req->compile->source_name, rank);
+	          job->req->compile->source_name, rank);
 	slots_start(h->slots, rank);
 	job->rank = rank;
 	/* The source is on its way; keep only what the reply needs. */
@@ -413,15 +416,15 @@ complete(struct head *h, int rank, const uint8_t *buf, size_t len)
 	job = take_inflight(h, wr->job_id);
 	if (!job) {
 		log_error("result for unknown job %llu from rank %d",
-			  (unsigned long long)wr->job_id, rank);
+		          (unsigned long long)wr->job_id, rank);
 		codec_free(wr);
 		return;
 	}
 	slots_finish(h->slots, job->rank,
-		     wr->refusal == CLUSTCC__REFUSAL__REFUSAL_NONE);
+	             wr->refusal == CLUSTCC__REFUSAL__REFUSAL_NONE);
 	if (wr->refusal != CLUSTCC__REFUSAL__REFUSAL_NONE) {
 		log_warn("job %llu: rank %d: %s", (unsigned long long)job->id,
-			 job->rank, wr->message);
+		         job->rank, wr->message);
 		resp.refusal = wr->refusal;
 		resp.message = wr->message;
 	} else {
@@ -474,7 +477,7 @@ poll_workers(struct head *h)
 		struct cc_err err;
 
 		if (transport_recv(h->ctx->t, &got, &src, &tag, &buf, &len,
-				   &err) != CC_OK) {
+		                   &err) != CC_OK) {
 			log_error("%s", err.msg);
 			return any;
 		}
@@ -509,8 +512,9 @@ take_requests(struct head *h)
 static void
 wait_for_work(struct head *h, struct backoff *b)
 {
-	struct pollfd pfd = { .fd = jobq_wait_fd(h->ctx->q), .events = POLLIN };
-	bool busy = slots_running(h->slots) > 0 || transport_progress(h->ctx->t);
+	struct pollfd pfd = {.fd = jobq_wait_fd(h->ctx->q), .events = POLLIN};
+	bool busy =
+	        slots_running(h->slots) > 0 || transport_progress(h->ctx->t);
 	long us = backoff_next_us(b);
 	int ms = busy ? (int)((us + 999) / 1000) : IDLE_POLL_MS;
 
@@ -526,7 +530,7 @@ stop_workers(struct head *h)
 		struct cc_err err;
 
 		if (transport_send(h->ctx->t, r, TRANSPORT_TAG_STOP, NULL, 0,
-				   &err) != CC_OK)
+		                   &err) != CC_OK)
 			log_error("cannot stop rank %d: %s", r, err.msg);
 	}
 }
@@ -556,19 +560,19 @@ free_head(struct head *h)
 int
 dispatch_run(const struct dispatch_ctx *ctx)
 {
-	struct head h = { .ctx = ctx, .cfg = ctx->cfg };
+	struct head h = {.ctx = ctx, .cfg = ctx->cfg};
 	struct backoff b;
 
 	h.slots = slots_new(transport_size(ctx->t), ctx->cfg->head_rank_tasks,
-			    ctx->cfg->worker_rank_cpus);
+	                    ctx->cfg->worker_rank_cpus);
 	if (!h.slots) {
 		log_error("out of memory");
 		return 1;
 	}
 	h.start_ms = monotime_ms();
-	h.runner_opts = (struct runner_opts){ ctx->cfg->scratch_dir,
-					      ctx->cfg->exact_mode,
-					      ctx->cfg->shipped_debug };
+	h.runner_opts = (struct runner_opts){ctx->cfg->scratch_dir,
+	                                     ctx->cfg->exact_mode,
+	                                     ctx->cfg->shipped_debug};
 	backoff_reset(&b);
 	for (;;) {
 		bool active = take_requests(&h);
@@ -585,8 +589,9 @@ dispatch_run(const struct dispatch_ctx *ctx)
 		else
 			wait_for_work(&h, &b);
 	}
-	log_warn("drain complete: %llu compiles served; stopping %d worker ranks",
-		 (unsigned long long)h.completed, transport_size(ctx->t) - 1);
+	log_warn(
+	        "drain complete: %llu compiles served; stopping %d worker ranks",
+	        (unsigned long long)h.completed, transport_size(ctx->t) - 1);
 	stop_workers(&h);
 	free_head(&h);
 	return 0;

@@ -24,7 +24,7 @@
 #include "log.h"
 #include "monotime.h"
 
-#define REFUSAL_KINDS 16
+#define REFUSAL_KINDS    16
 #define RECV_SLACK_BYTES ((size_t)1 << 20)
 
 enum slot_state { SLOT_RECV, SLOT_WAIT, SLOT_SEND };
@@ -33,7 +33,7 @@ struct fe_slot {
 	struct frontend *fe;
 	nng_ctx ctx;
 	nng_aio *aio;
-	enum slot_state state;  /* written by whoever owns the slot's turn */
+	enum slot_state state; /* written by whoever owns the slot's turn */
 };
 
 struct frontend {
@@ -103,8 +103,8 @@ on_request(struct fe_slot *s, nng_msg *msg)
 	struct cc_err err;
 
 	if (codec_unpack_request(nng_msg_body(msg), nng_msg_len(msg),
-				 fe->max_msg_bytes, fe->token, &req, &why,
-				 &err) != CC_OK) {
+	                         fe->max_msg_bytes, fe->token, &req, &why,
+	                         &err) != CC_OK) {
 		nng_msg_free(msg);
 		refuse(s, why, err.msg);
 		return;
@@ -167,17 +167,18 @@ listen_on(struct frontend *fe, const struct cfg *cfg, struct cc_err *err)
 	int rv;
 
 	if ((rv = nng_rep0_open(&fe->sock)) != 0)
-		return nng_fail(err, rv, "cannot open socket for", cfg->endpoint);
+		return nng_fail(err, rv, "cannot open socket for",
+		                cfg->endpoint);
 	/*
 	 * nng drops (without a reply) what exceeds its limit; leave room
 	 * above ours so a request a little too big gets a typed refusal
 	 * from codec_unpack_request(), while a huge one still costs no memory.
 	 */
 	rv = nng_socket_set_size(fe->sock, NNG_OPT_RECVMAXSZ,
-				 cfg->max_msg_bytes + RECV_SLACK_BYTES);
+	                         cfg->max_msg_bytes + RECV_SLACK_BYTES);
 	if (rv == 0)
 		rv = nng_listener_create(&fe->listener, fe->sock,
-					 cfg->endpoint);
+		                         cfg->endpoint);
 	if (rv == 0)
 		rv = nng_listener_start(fe->listener, 0);
 	if (rv != 0)
@@ -188,7 +189,7 @@ listen_on(struct frontend *fe, const struct cfg *cfg, struct cc_err *err)
 /* The URL clients dial: tcp gets the advertised host and bound port. */
 static int
 public_url(struct frontend *fe, const struct cfg *cfg, char *url, size_t size,
-	   struct cc_err *err)
+           struct cc_err *err)
 {
 	char host[256];
 	int port = 0, rv;
@@ -200,7 +201,7 @@ public_url(struct frontend *fe, const struct cfg *cfg, char *url, size_t size,
 	rv = nng_listener_get_int(fe->listener, NNG_OPT_TCP_BOUND_PORT, &port);
 	if (rv != 0)
 		return nng_fail(err, rv, "cannot read bound port of",
-				cfg->endpoint);
+		                cfg->endpoint);
 	if (cfg->advertise_host && cfg->advertise_host[0]) {
 		snprintf(host, sizeof(host), "%s", cfg->advertise_host);
 	} else if (gethostname(host, sizeof(host)) != 0) {
@@ -229,8 +230,8 @@ open_slots(struct frontend *fe, int n_slots, struct cc_err *err)
 			nng_aio_free(s->aio);
 			s->aio = NULL;
 			return cc_err_set(err, CC_ENNG,
-					  "cannot open context %d: %s", i,
-					  nng_strerror(rv));
+			                  "cannot open context %d: %s", i,
+			                  nng_strerror(rv));
 		}
 		fe->n_slots = i + 1;
 	}
@@ -241,8 +242,8 @@ open_slots(struct frontend *fe, int n_slots, struct cc_err *err)
 
 int
 frontend_start(const struct cfg *cfg, struct jobq *q, const char *token,
-	       int n_slots, struct frontend **out, char *url, size_t size,
-	       struct cc_err *err)
+               int n_slots, struct frontend **out, char *url, size_t size,
+               struct cc_err *err)
 {
 	struct frontend *fe = calloc(1, sizeof(*fe));
 	int rc;
@@ -268,7 +269,7 @@ frontend_start(const struct cfg *cfg, struct jobq *q, const char *token,
 
 void
 frontend_reply(struct frontend *fe, struct fe_slot *slot, uint8_t *buf,
-	       size_t len)
+               size_t len)
 {
 	(void)fe;
 	send_bytes(slot, buf, len);
@@ -286,7 +287,7 @@ void
 frontend_flush(struct frontend *fe, int64_t wait_ms)
 {
 	int64_t deadline = monotime_ms() + wait_ms;
-	struct timespec nap = { 0, 1000000 };
+	struct timespec nap = {0, 1000000};
 
 	while (atomic_load(&fe->sending) > 0 && monotime_ms() < deadline)
 		nanosleep(&nap, NULL);

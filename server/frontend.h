@@ -29,15 +29,15 @@ struct fe_slot;
  * for tcp the advertised host and the bound port.
  */
 int frontend_start(const struct cfg *cfg, struct jobq *q, const char *token,
-		   int n_slots, struct frontend **out, char *url, size_t size,
-		   struct cc_err *err);
+                   int n_slots, struct frontend **out, char *url, size_t size,
+                   struct cc_err *err);
 
 /*
  * Send the packed Response buf (takes ownership) on job's slot, which then
  * waits for its next request. Main thread.
  */
 void frontend_reply(struct frontend *fe, struct fe_slot *slot, uint8_t *buf,
-		    size_t len);
+                    size_t len);
 
 /* Requests refused in the callbacks, by Clustcc__Refusal value. */
 uint64_t frontend_refused(const struct frontend *fe, Clustcc__Refusal why);

@@ -5,7 +5,7 @@
  * up", so a failed write is fine.
  */
 #define _GNU_SOURCE /* pipe2(): O_CLOEXEC|O_NONBLOCK atomically at creation */
-#define LOG_MODULE "jobq"
+#define LOG_MODULE  "jobq"
 #include "jobq.h"
 
 #include <errno.h>

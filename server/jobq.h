@@ -20,11 +20,11 @@ struct fe_slot;
 /* One client request waiting for the dispatcher's answer. */
 struct job {
 	uint64_t id;
-	Clustcc__Request *req;  /* owned: freed by job_free() */
-	struct fe_slot *slot;   /* the frontend slot that will send the reply */
-	int64_t received_ms;    /* monotime_ms() when it arrived */
-	int rank;               /* where it runs, -1 while queued */
-	struct job *next;       /* queue link, owned by whoever holds the job */
+	Clustcc__Request *req; /* owned: freed by job_free() */
+	struct fe_slot *slot;  /* the frontend slot that will send the reply */
+	int64_t received_ms;   /* monotime_ms() when it arrived */
+	int rank;              /* where it runs, -1 while queued */
+	struct job *next;      /* queue link, owned by whoever holds the job */
 };
 
 struct jobq;

@@ -42,23 +42,23 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-		"usage: clustcc-server --config FILE\n"
-		"\n"
-		"The clustcc compile server, an MPI program: rank 0 (the head) accepts\n"
-		"compile requests from clustcc-gcc and runs them on the worker ranks.\n"
-		"\n"
-		"  -c, --config FILE   run configuration (JSON; see docs/config.md)\n"
-		"  -h, --help          show this help\n"
-		"  -V, --version       show versions of clustcc and its libraries\n"
-		"\n"
-		"examples:\n"
-		"  clustcc-ctl config new clustcc.json\n"
-		"  mpirun -n 3 clustcc-server --config clustcc.json        # head + 2 workers\n"
-		"  mpirun -n 1 clustcc-server -c c.json : -n 8 clustcc-server -c c.json\n"
-		"  srun --mpi=pmix -n 9 clustcc-server --config clustcc.json\n"
-		"\n"
-		"The head writes the port file named in the config; stop it with\n"
-		"'clustcc-ctl drain' or SIGTERM to the head (in-flight compiles finish).\n");
+	        "usage: clustcc-server --config FILE\n"
+	        "\n"
+	        "The clustcc compile server, an MPI program: rank 0 (the head) accepts\n"
+	        "compile requests from clustcc-gcc and runs them on the worker ranks.\n"
+	        "\n"
+	        "  -c, --config FILE   run configuration (JSON; see docs/config.md)\n"
+	        "  -h, --help          show this help\n"
+	        "  -V, --version       show versions of clustcc and its libraries\n"
+	        "\n"
+	        "examples:\n"
+	        "  clustcc-ctl config new clustcc.json\n"
+	        "  mpirun -n 3 clustcc-server --config clustcc.json        # head + 2 workers\n"
+	        "  mpirun -n 1 clustcc-server -c c.json : -n 8 clustcc-server -c c.json\n"
+	        "  srun --mpi=pmix -n 9 clustcc-server --config clustcc.json\n"
+	        "\n"
+	        "The head writes the port file named in the config; stop it with\n"
+	        "'clustcc-ctl drain' or SIGTERM to the head (in-flight compiles finish).\n");
 }
 
 static void
@@ -77,10 +77,10 @@ static const char *
 parse_args(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	        {"config", required_argument, NULL, 'c'},
+	        {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},
+	        {NULL, 0, NULL, 0},
 	};
 	const char *config = NULL;
 	int c;
@@ -102,12 +102,14 @@ parse_args(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "clustcc-server: unexpected argument '%s'\ntry 'clustcc-server --help'\n",
-			argv[optind]);
+		fprintf(stderr,
+		        "clustcc-server: unexpected argument '%s'\ntry 'clustcc-server --help'\n",
+		        argv[optind]);
 		exit(EXIT_USAGE);
 	}
 	if (!config) {
-		fprintf(stderr, "clustcc-server: --config FILE is required\ntry 'clustcc-server --help'\n");
+		fprintf(stderr,
+		        "clustcc-server: --config FILE is required\ntry 'clustcc-server --help'\n");
 		exit(EXIT_USAGE);
 	}
 	return config;
@@ -126,7 +128,7 @@ setup_logging(const struct cfg *cfg, int rank)
 	snprintf(path, sizeof(path), "%s.%d.log", cfg->logging_prefix, rank);
 	if (log_open_file(path, &err) != CC_OK)
 		fprintf(stderr, "clustcc-server: %s; logging to stderr\n",
-			err.msg);
+		        err.msg);
 }
 
 static void
@@ -146,10 +148,10 @@ install_signals(struct jobq *q)
 static int
 run_head(struct transport *t, const struct cfg *cfg)
 {
-	struct portfile pf = { 0 };
+	struct portfile pf = {0};
 	struct frontend *fe = NULL;
 	struct jobq *q = NULL;
-	struct dispatch_ctx ctx = { 0 };
+	struct dispatch_ctx ctx = {0};
 	char url[PORTFILE_ENDPOINT_MAX];
 	struct cc_err err;
 	int rc = EXIT_LISTEN;
@@ -162,15 +164,15 @@ run_head(struct transport *t, const struct cfg *cfg)
 	if (portfile_new_token(pf.token, &err) != CC_OK)
 		goto out_log;
 	if (frontend_start(cfg, q, pf.token, cfg->max_queued_jobs, &fe, url,
-			   sizeof(url), &err) != CC_OK)
+	                   sizeof(url), &err) != CC_OK)
 		goto out_log;
 	snprintf(pf.endpoint, sizeof(pf.endpoint), "%s", url);
 	pf.pid = (int64_t)getpid();
 	if (portfile_publish(cfg->port_file, &pf, &err) != CC_OK)
 		goto out_log;
-	log_warn("listening on %s (port file '%s'), %d worker ranks",
-		 url, cfg->port_file, transport_size(t) - 1);
-	ctx = (struct dispatch_ctx){ cfg, t, q, fe, &stop_requested };
+	log_warn("listening on %s (port file '%s'), %d worker ranks", url,
+	         cfg->port_file, transport_size(t) - 1);
+	ctx = (struct dispatch_ctx){cfg, t, q, fe, &stop_requested};
 	rc = dispatch_run(&ctx);
 	if (portfile_remove(cfg->port_file, pf.token, &err) != CC_OK)
 		log_error("%s", err.msg);

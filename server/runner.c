@@ -31,11 +31,11 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "child.h"
 #include "fileio.h"
 #include "log.h"
 #include "monotime.h"
 #include "scratch.h"
-#include "child.h"
 
 #define MAX_OUTPUTS 16
 
@@ -54,7 +54,7 @@ struct runner {
 	char *dir;
 	pid_t pid;
 	int64_t start_ms;
-	int64_t deadline_ms;   /* 0 = none */
+	int64_t deadline_ms; /* 0 = none */
 	bool done;
 	bool timed_out;
 	int exit_code;
@@ -72,10 +72,28 @@ runner_job_id(const struct runner *r)
  * outside the scratch directory (exact mode runs in the client's cwd).
  */
 static const char *const forbidden_prefixes[] = {
-	"-B", "-specs", "--specs", "-wrapper", "-fplugin", "-iplugindir",
-	"@", "-o", "-save-temps", "-dumpdir", "-dumpbase", "-M", "-aux-info",
-	"-fopt-info", "-fcallgraph-info", "-gsplit-dwarf", "-Wp,", "-Wa,",
-	"-Xpreprocessor", "-Xassembler", "-fdump-", "-fstack-usage",
+        "-B",
+        "-specs",
+        "--specs",
+        "-wrapper",
+        "-fplugin",
+        "-iplugindir",
+        "@",
+        "-o",
+        "-save-temps",
+        "-dumpdir",
+        "-dumpbase",
+        "-M",
+        "-aux-info",
+        "-fopt-info",
+        "-fcallgraph-info",
+        "-gsplit-dwarf",
+        "-Wp,",
+        "-Wa,",
+        "-Xpreprocessor",
+        "-Xassembler",
+        "-fdump-",
+        "-fstack-usage",
 };
 
 bool
@@ -103,9 +121,9 @@ runner_records_switches(char **args, size_t n)
 		if (strcmp(a, "-g0") == 0)
 			debug = false;
 		else if (strcmp(a, "-g") == 0 || strcmp(a, "-g1") == 0 ||
-			 strcmp(a, "-g2") == 0 || strcmp(a, "-g3") == 0 ||
-			 strncmp(a, "-ggdb", 5) == 0 ||
-			 strncmp(a, "-gdwarf", 7) == 0)
+		         strcmp(a, "-g2") == 0 || strcmp(a, "-g3") == 0 ||
+		         strncmp(a, "-ggdb", 5) == 0 ||
+		         strncmp(a, "-gdwarf", 7) == 0)
 			debug = true;
 		else if (strcmp(a, "-gno-record-gcc-switches") == 0)
 			record = false;
@@ -120,8 +138,9 @@ static bool
 env_name_allowed(const char *entry)
 {
 	static const char *const allowed[] = {
-		"LANG=", "LANGUAGE=", "SOURCE_DATE_EPOCH=", "GCC_COLORS=",
-		"GCC_URLS=", "COLUMNS=", "TERM=",
+	        "LANG=",       "LANGUAGE=", "SOURCE_DATE_EPOCH=",
+	        "GCC_COLORS=", "GCC_URLS=", "COLUMNS=",
+	        "TERM=",
 	};
 
 	if (strncmp(entry, "LC_", 3) == 0)
@@ -175,7 +194,7 @@ build_env(const Clustcc__CompileRequest *c)
 /* compiler + args + "-o" + out, NULL-terminated; strings borrowed. */
 static const char **
 argv_with_output(const char *compiler, char **args, size_t n_args,
-		 const char *out, size_t extra)
+                 const char *out, size_t extra)
 {
 	size_t k = 0;
 	const char **argv = calloc(n_args + extra + 4, sizeof(*argv));
@@ -202,7 +221,7 @@ shipped_argv(const struct runner *r, char *prefix_map)
 {
 	const Clustcc__CompileRequest *c = r->req;
 	const char **argv = argv_with_output(c->compiler->path, c->args,
-					     c->n_args, "out.o", 8);
+	                                     c->n_args, "out.o", 8);
 	size_t k;
 
 	if (!argv)
@@ -221,7 +240,7 @@ shipped_argv(const struct runner *r, char *prefix_map)
 
 static int
 check_compiler(const Clustcc__CompilerId *id, Clustcc__Refusal *refusal,
-	       struct cc_err *err)
+               struct cc_err *err)
 {
 	struct stat st;
 	int64_t mtime_ns;
@@ -229,31 +248,31 @@ check_compiler(const Clustcc__CompilerId *id, Clustcc__Refusal *refusal,
 	*refusal = CLUSTCC__REFUSAL__REFUSAL_COMPILER_MISMATCH;
 	if (stat(id->path, &st) != 0)
 		return cc_err_sys(err, CC_ENOENT, errno,
-				  "compiler '%s' not found on this rank",
-				  id->path);
+		                  "compiler '%s' not found on this rank",
+		                  id->path);
 	mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	if ((uint64_t)st.st_size != id->size || mtime_ns != id->mtime_ns)
-		return cc_err_set(err, CC_EINVAL,
-				  "compiler '%s' differs on this rank (size %lld, mtime %lld ns; client has %llu, %lld)",
-				  id->path, (long long)st.st_size,
-				  (long long)mtime_ns,
-				  (unsigned long long)id->size,
-				  (long long)id->mtime_ns);
+		return cc_err_set(
+		        err, CC_EINVAL,
+		        "compiler '%s' differs on this rank (size %lld, mtime %lld ns; client has %llu, %lld)",
+		        id->path, (long long)st.st_size, (long long)mtime_ns,
+		        (unsigned long long)id->size, (long long)id->mtime_ns);
 	return CC_OK;
 }
 
 static int
 check_args(char **args, size_t n, bool shipped, Clustcc__Refusal *refusal,
-	   struct cc_err *err)
+           struct cc_err *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		/* The worker sets the language of the shipped source itself. */
 		if (runner_arg_is_forbidden(args[i]) ||
 		    (shipped && strncmp(args[i], "-x", 2) == 0)) {
 			*refusal = CLUSTCC__REFUSAL__REFUSAL_REJECTED_ARG;
-			return cc_err_set(err, CC_EINVAL,
-					  "argument '%.200s' is never run on a worker",
-					  args[i]);
+			return cc_err_set(
+			        err, CC_EINVAL,
+			        "argument '%.200s' is never run on a worker",
+			        args[i]);
 		}
 	}
 	return CC_OK;
@@ -261,7 +280,7 @@ check_args(char **args, size_t n, bool shipped, Clustcc__Refusal *refusal,
 
 static int
 check_job(const Clustcc__CompileRequest *c, Clustcc__Refusal *refusal,
-	  struct cc_err *err)
+          struct cc_err *err)
 {
 	int rc = check_compiler(c->compiler, refusal, err);
 
@@ -269,21 +288,21 @@ check_job(const Clustcc__CompileRequest *c, Clustcc__Refusal *refusal,
 		rc = check_args(c->args, c->n_args, true, refusal, err);
 	if (rc == CC_OK)
 		rc = check_args(c->check_args, c->n_check_args, false, refusal,
-				err);
+		                err);
 	if (rc == CC_OK)
 		rc = check_args(c->exact_args, c->n_exact_args, false, refusal,
-				err);
+		                err);
 	return rc;
 }
 
 /* Start argv in cwd; its stdout/stderr go to <scratch>/.<tag>.out/.err */
 static int
-spawn_in(struct runner *r, const char **argv, const char *cwd,
-	 const char *tag, struct cc_err *err)
+spawn_in(struct runner *r, const char **argv, const char *cwd, const char *tag,
+         struct cc_err *err)
 {
 	char out_path[4096], err_path[4096];
 	char **envp = build_env(r->req);
-	struct child_opts opts = { 0 };
+	struct child_opts opts = {0};
 	int rc;
 
 	if (!argv || !envp) {
@@ -326,9 +345,10 @@ start_shipped(struct runner *r, struct cc_err *err)
 	if (!r->opts.shipped_debug &&
 	    runner_records_switches(r->req->args, r->req->n_args)) {
 		r->refusal = CLUSTCC__REFUSAL__REFUSAL_NOT_EXACT;
-		return cc_err_set(err, CC_EINVAL,
-				  "debug info needs exact mode, and '%s' is not visible here with the same content (cfg shipped_debug)",
-				  r->req->cwd);
+		return cc_err_set(
+		        err, CC_EINVAL,
+		        "debug info needs exact mode, and '%s' is not visible here with the same content (cfg shipped_debug)",
+		        r->req->cwd);
 	}
 	map = malloc(size);
 	if (!map)
@@ -352,10 +372,10 @@ start_exact(struct runner *r, struct cc_err *err)
 	r->stage = STAGE_COMPILE;
 	r->exact = true;
 	rc = spawn_in(r,
-		      argv_with_output(r->req->compiler->path,
-				       r->req->exact_args,
-				       r->req->n_exact_args, out, 0),
-		      r->req->cwd, "compile", err);
+	              argv_with_output(r->req->compiler->path,
+	                               r->req->exact_args, r->req->n_exact_args,
+	                               out, 0),
+	              r->req->cwd, "compile", err);
 	free(out);
 	return rc;
 }
@@ -379,10 +399,10 @@ start_check(struct runner *r, struct cc_err *err)
 		return cc_err_set(err, CC_ENOMEM, "out of memory");
 	r->stage = STAGE_CHECK;
 	rc = spawn_in(r,
-		      argv_with_output(r->req->compiler->path,
-				       r->req->check_args,
-				       r->req->n_check_args, out, 0),
-		      r->req->cwd, "check", err);
+	              argv_with_output(r->req->compiler->path,
+	                               r->req->check_args, r->req->n_check_args,
+	                               out, 0),
+	              r->req->cwd, "check", err);
 	free(out);
 	return rc;
 }
@@ -391,7 +411,8 @@ start_check(struct runner *r, struct cc_err *err)
 static bool
 check_matches(const struct runner *r, size_t max)
 {
-	char *a_path = scratch_path(r, "in.i"), *b_path = scratch_path(r, ".check.i");
+	char *a_path = scratch_path(r, "in.i"),
+	     *b_path = scratch_path(r, ".check.i");
 	char *a = NULL, *b = NULL;
 	size_t la = 0, lb = 0;
 	bool same = false;
@@ -429,7 +450,7 @@ copy_request(const Clustcc__CompileRequest *c)
 
 static int
 write_source(const char *dir, const ProtobufCBinaryData *src,
-	     struct cc_err *err)
+             struct cc_err *err)
 {
 	char path[4096];
 
@@ -439,8 +460,7 @@ write_source(const char *dir, const ProtobufCBinaryData *src,
 
 int
 runner_start(const Clustcc__WorkerJob *job, const struct runner_opts *opts,
-	     struct runner **out, Clustcc__Refusal *refusal,
-	     struct cc_err *err)
+             struct runner **out, Clustcc__Refusal *refusal, struct cc_err *err)
 {
 	struct runner *r;
 	int rc;
@@ -457,14 +477,14 @@ runner_start(const Clustcc__WorkerJob *job, const struct runner_opts *opts,
 	r->pid = -1;
 	r->req = copy_request(job->compile);
 	rc = r->req ? scratch_create(opts->scratch_root, job->job_id, &r->dir,
-				     err)
-		    : cc_err_set(err, CC_ENOMEM, "out of memory");
+	                             err)
+	            : cc_err_set(err, CC_ENOMEM, "out of memory");
 	if (rc == CC_OK)
 		rc = write_source(r->dir, &job->compile->source, err);
 	if (rc == CC_OK)
 		rc = opts->exact_mode && exact_possible(r->req)
-			     ? start_check(r, err)
-			     : start_shipped(r, err);
+		             ? start_check(r, err)
+		             : start_shipped(r, err);
 	if (rc != CC_OK && r->refusal)
 		*refusal = r->refusal;
 	if (rc != CC_OK) {
@@ -486,11 +506,13 @@ after_check(struct runner *r, int code)
 	bool same = code == 0 && check_matches(r, SIZE_MAX);
 	int rc;
 
-	log_debug("job %llu: exact-mode check %s", (unsigned long long)r->job_id,
-		  same ? "matches" : "differs: compiling the shipped source");
+	log_debug("job %llu: exact-mode check %s",
+	          (unsigned long long)r->job_id,
+	          same ? "matches" : "differs: compiling the shipped source");
 	rc = same ? start_exact(r, &err) : start_shipped(r, &err);
 	if (rc != CC_OK) {
-		log_info("job %llu: %s", (unsigned long long)r->job_id, err.msg);
+		log_info("job %llu: %s", (unsigned long long)r->job_id,
+		         err.msg);
 		r->done = true;
 		if (!r->refusal)
 			r->refusal = CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED;
@@ -505,7 +527,7 @@ runner_poll(struct runner *r, bool *done)
 	int code = 0;
 
 	if (!r->done && child_poll(r->pid, &exited, &code, NULL) != CC_OK) {
-		exited = true;  /* lost the child (ECHILD): report a failure */
+		exited = true; /* lost the child (ECHILD): report a failure */
 		code = 128 + SIGKILL;
 	}
 	if (!r->done && exited && r->stage == STAGE_CHECK) {
@@ -538,7 +560,7 @@ is_output_name(const char *name)
 
 static int
 read_scratch_file(const char *dir, const char *name, size_t max,
-		  ProtobufCBinaryData *out)
+                  ProtobufCBinaryData *out)
 {
 	char path[4096];
 	char *data = NULL;
@@ -560,7 +582,7 @@ read_scratch_file(const char *dir, const char *name, size_t max,
 /* Fill res->outputs with every file the compiler wrote. */
 static int
 collect_outputs(const char *dir, size_t max, Clustcc__CompileResult *res,
-		Clustcc__OutputFile **files, Clustcc__OutputFile *storage)
+                Clustcc__OutputFile **files, Clustcc__OutputFile *storage)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -604,7 +626,7 @@ free_outputs(Clustcc__CompileResult *res)
 
 static int
 pack_result(struct runner *r, int rank, size_t max_bytes, uint8_t **buf,
-	    size_t *len)
+            size_t *len)
 {
 	Clustcc__WorkerResult wr = CLUSTCC__WORKER_RESULT__INIT;
 	Clustcc__CompileResult res = CLUSTCC__COMPILE_RESULT__INIT;
@@ -619,10 +641,10 @@ pack_result(struct runner *r, int rank, size_t max_bytes, uint8_t **buf,
 	res.outputs = files;
 	res.exact = r->exact;
 	rc = read_scratch_file(r->dir, ".compile.out", max_bytes,
-			       &res.stdout_data);
+	                       &res.stdout_data);
 	if (rc == CC_OK)
 		rc = read_scratch_file(r->dir, ".compile.err", max_bytes,
-				       &res.stderr_data);
+		                       &res.stderr_data);
 	if (rc == CC_OK)
 		rc = collect_outputs(r->dir, max_bytes, &res, files, storage);
 	if (rc == CC_OK) {
@@ -632,37 +654,37 @@ pack_result(struct runner *r, int rank, size_t max_bytes, uint8_t **buf,
 	}
 	free_outputs(&res);
 	if (rc == CC_ETOOBIG || rc == CC_ESYS)
-		return runner_pack_refusal(r->job_id, rank,
-					   CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED,
-					   "compile outputs too large or unreadable",
-					   buf, len);
+		return runner_pack_refusal(
+		        r->job_id, rank,
+		        CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED,
+		        "compile outputs too large or unreadable", buf, len);
 	return rc;
 }
 
 int
 runner_finish(struct runner *r, int rank, size_t max_bytes, uint8_t **buf,
-	      size_t *len)
+              size_t *len)
 {
 	char msg[128];
 	int rc;
 
 	if (r->refusal) {
 		rc = runner_pack_refusal(r->job_id, rank, r->refusal,
-					 r->refusal_msg, buf, len);
+		                         r->refusal_msg, buf, len);
 	} else if (r->timed_out) {
 		snprintf(msg, sizeof(msg),
-			 "compiler timed out after %lld ms on rank %d",
-			 (long long)r->run_ms, rank);
-		rc = runner_pack_refusal(r->job_id, rank,
-					 CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED,
-					 msg, buf, len);
+		         "compiler timed out after %lld ms on rank %d",
+		         (long long)r->run_ms, rank);
+		rc = runner_pack_refusal(
+		        r->job_id, rank,
+		        CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED, msg, buf, len);
 	} else if (r->exit_code > 128) {
 		snprintf(msg, sizeof(msg),
-			 "compiler killed by signal %d on rank %d",
-			 r->exit_code - 128, rank);
-		rc = runner_pack_refusal(r->job_id, rank,
-					 CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED,
-					 msg, buf, len);
+		         "compiler killed by signal %d on rank %d",
+		         r->exit_code - 128, rank);
+		rc = runner_pack_refusal(
+		        r->job_id, rank,
+		        CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED, msg, buf, len);
 	} else {
 		rc = pack_result(r, rank, max_bytes, buf, len);
 	}
@@ -683,7 +705,7 @@ runner_abort(struct runner *r)
 	}
 	if (r->dir && scratch_remove(r->dir) != CC_OK)
 		log_warn("job %llu: could not remove scratch directory '%s'",
-			 (unsigned long long)r->job_id, r->dir);
+		         (unsigned long long)r->job_id, r->dir);
 	free(r->dir);
 	codec_free(r->req);
 	free(r);
@@ -691,7 +713,7 @@ runner_abort(struct runner *r)
 
 int
 runner_pack_refusal(uint64_t job_id, int rank, Clustcc__Refusal refusal,
-		    const char *message, uint8_t **buf, size_t *len)
+                    const char *message, uint8_t **buf, size_t *len)
 {
 	Clustcc__WorkerResult wr = CLUSTCC__WORKER_RESULT__INIT;
 	Clustcc__CompileResult res = CLUSTCC__COMPILE_RESULT__INIT;

@@ -25,19 +25,19 @@ struct runner;
 
 /* How this rank may compile (from the config). */
 struct runner_opts {
-	const char *scratch_root;  /* scratch_dir */
-	bool exact_mode;           /* exact_mode */
-	bool shipped_debug;        /* shipped_debug */
+	const char *scratch_root; /* scratch_dir */
+	bool exact_mode;          /* exact_mode */
+	bool shipped_debug;       /* shipped_debug */
 };
 
 /*
  * Start job (borrowed; not needed after the call) in a new directory under
- * opts->scratch_root. On success *out is the caller's. On failure returns a code, sets *refusal and err says why;
- * nothing is left behind.
+ * opts->scratch_root. On success *out is the caller's. On failure returns a
+ * code, sets *refusal and err says why; nothing is left behind.
  */
-int runner_start(const Clustcc__WorkerJob *job,
-		 const struct runner_opts *opts, struct runner **out, Clustcc__Refusal *refusal,
-		 struct cc_err *err);
+int runner_start(const Clustcc__WorkerJob *job, const struct runner_opts *opts,
+                 struct runner **out, Clustcc__Refusal *refusal,
+                 struct cc_err *err);
 
 /* Poll without blocking; *done once the compiler exited or timed out. */
 void runner_poll(struct runner *r, bool *done);
@@ -49,7 +49,7 @@ void runner_poll(struct runner *r, bool *done);
  * refusal instead, still CC_OK) only on allocation failure.
  */
 int runner_finish(struct runner *r, int rank, size_t max_bytes, uint8_t **buf,
-		  size_t *len);
+                  size_t *len);
 
 /* Kill the compiler, remove the scratch directory, free (NULL allowed). */
 void runner_abort(struct runner *r);
@@ -58,7 +58,7 @@ uint64_t runner_job_id(const struct runner *r);
 
 /* Pack a WorkerResult that only refuses (for jobs that could not start). */
 int runner_pack_refusal(uint64_t job_id, int rank, Clustcc__Refusal refusal,
-			const char *message, uint8_t **buf, size_t *len);
+                        const char *message, uint8_t **buf, size_t *len);
 
 /* True if arg must never be run on a worker (loads or writes host files). */
 bool runner_arg_is_forbidden(const char *arg);

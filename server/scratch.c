@@ -22,7 +22,7 @@ default_root(void)
 
 int
 scratch_create(const char *root, uint64_t job_id, char **dir,
-	       struct cc_err *err)
+               struct cc_err *err)
 {
 	const char *base = root && root[0] ? root : default_root();
 	size_t size = strlen(base) + 64;
@@ -30,23 +30,22 @@ scratch_create(const char *root, uint64_t job_id, char **dir,
 
 	if (!path)
 		return cc_err_set(err, CC_ENOMEM, "out of memory");
-	snprintf(path, size, "%s/clustcc-%ld-%llu-XXXXXX", base,
-		 (long)getpid(), (unsigned long long)job_id);
+	snprintf(path, size, "%s/clustcc-%ld-%llu-XXXXXX", base, (long)getpid(),
+	         (unsigned long long)job_id);
 	if (!mkdtemp(path)) {
 		int e = errno;
 
 		free(path);
 		return cc_err_sys(err, CC_ESYS, e,
-				  "cannot create scratch directory in '%s'",
-				  base);
+		                  "cannot create scratch directory in '%s'",
+		                  base);
 	}
 	*dir = path;
 	return CC_OK;
 }
 
 static int
-remove_entry(const char *path, const struct stat *sb, int flag,
-	     struct FTW *ftw)
+remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	(void)sb;
 	(void)flag;

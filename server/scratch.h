@@ -14,7 +14,7 @@
  * named for the job. On success *dir is the caller's to free().
  */
 int scratch_create(const char *root, uint64_t job_id, char **dir,
-		   struct cc_err *err);
+                   struct cc_err *err);
 
 /* Remove dir and everything in it (NULL allowed). */
 int scratch_remove(const char *dir);

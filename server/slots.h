@@ -16,8 +16,8 @@
 struct slots_rank {
 	int slots;
 	int running;
-	uint64_t done;    /* finished with a compiler exit (any code) */
-	uint64_t failed;  /* could not run: refused, crashed, timed out */
+	uint64_t done;   /* finished with a compiler exit (any code) */
+	uint64_t failed; /* could not run: refused, crashed, timed out */
 };
 
 struct slots;

@@ -46,7 +46,7 @@ mpi_fail(struct cc_err *err, int rc, const char *what)
 
 int
 transport_init(int *argc, char ***argv, struct transport **out,
-	       struct cc_err *err)
+               struct cc_err *err)
 {
 	struct transport *t;
 	int provided = 0, rc;
@@ -57,9 +57,10 @@ transport_init(int *argc, char ***argv, struct transport **out,
 	MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
 	if (provided < MPI_THREAD_FUNNELED) {
 		MPI_Finalize();
-		return cc_err_set(err, CC_EMPI,
-				  "MPI provides thread level %d, clustcc needs MPI_THREAD_FUNNELED",
-				  provided);
+		return cc_err_set(
+		        err, CC_EMPI,
+		        "MPI provides thread level %d, clustcc needs MPI_THREAD_FUNNELED",
+		        provided);
 	}
 	t = calloc(1, sizeof(*t));
 	if (!t) {
@@ -113,8 +114,8 @@ grow_sends(struct transport *t)
 }
 
 int
-transport_send(struct transport *t, int dest, int tag, uint8_t *buf,
-	       size_t len, struct cc_err *err)
+transport_send(struct transport *t, int dest, int tag, uint8_t *buf, size_t len,
+               struct cc_err *err)
 {
 	struct pending_send *s;
 	int rc;
@@ -122,8 +123,8 @@ transport_send(struct transport *t, int dest, int tag, uint8_t *buf,
 	if (len > INT_MAX) {
 		free(buf);
 		return cc_err_set(err, CC_ETOOBIG,
-				  "message of %zu bytes is too large for MPI",
-				  len);
+		                  "message of %zu bytes is too large for MPI",
+		                  len);
 	}
 	if (grow_sends(t) != CC_OK) {
 		free(buf);
@@ -131,7 +132,7 @@ transport_send(struct transport *t, int dest, int tag, uint8_t *buf,
 	}
 	s = &t->sends[t->n_sends];
 	rc = MPI_Isend(buf, (int)len, MPI_BYTE, dest, tag, MPI_COMM_WORLD,
-		       &s->req);
+	               &s->req);
 	if (rc != MPI_SUCCESS) {
 		free(buf);
 		return mpi_fail(err, rc, "MPI_Isend");
@@ -164,7 +165,7 @@ transport_progress(struct transport *t)
 
 int
 transport_recv(struct transport *t, bool *got, int *src, int *tag,
-	       uint8_t **buf, size_t *len, struct cc_err *err)
+               uint8_t **buf, size_t *len, struct cc_err *err)
 {
 	MPI_Status st;
 	uint8_t *p = NULL;
@@ -172,7 +173,8 @@ transport_recv(struct transport *t, bool *got, int *src, int *tag,
 
 	(void)t;
 	*got = false;
-	rc = MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
+	rc = MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag,
+	                &st);
 	if (rc != MPI_SUCCESS)
 		return mpi_fail(err, rc, "MPI_Iprobe");
 	if (!flag)
@@ -180,9 +182,9 @@ transport_recv(struct transport *t, bool *got, int *src, int *tag,
 	MPI_Get_count(&st, MPI_BYTE, &count);
 	if (count > 0 && !(p = malloc((size_t)count)))
 		return cc_err_set(err, CC_ENOMEM,
-				  "out of memory for a %d-byte message", count);
+		                  "out of memory for a %d-byte message", count);
 	rc = MPI_Recv(p, count, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG,
-		      MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+	              MPI_COMM_WORLD, MPI_STATUS_IGNORE);
 	if (rc != MPI_SUCCESS) {
 		free(p);
 		return mpi_fail(err, rc, "MPI_Recv");
@@ -199,7 +201,7 @@ void
 transport_finalize(struct transport *t, int64_t wait_ms)
 {
 	int64_t deadline = monotime_ms() + wait_ms;
-	struct timespec nap = { 0, 1000000 };
+	struct timespec nap = {0, 1000000};
 
 	if (!t)
 		return;

@@ -15,16 +15,16 @@
 #include "ccerr.h"
 
 enum transport_tag {
-	TRANSPORT_TAG_JOB = 1,     /* head -> worker: packed WorkerJob */
-	TRANSPORT_TAG_RESULT = 2,  /* worker -> head: packed WorkerResult */
-	TRANSPORT_TAG_STOP = 3,    /* head -> worker: finish and exit (empty) */
+	TRANSPORT_TAG_JOB = 1,    /* head -> worker: packed WorkerJob */
+	TRANSPORT_TAG_RESULT = 2, /* worker -> head: packed WorkerResult */
+	TRANSPORT_TAG_STOP = 3,   /* head -> worker: finish and exit (empty) */
 };
 
 struct transport;
 
 /* MPI_Init_thread(FUNNELED), errors returned not fatal. */
 int transport_init(int *argc, char ***argv, struct transport **out,
-		   struct cc_err *err);
+                   struct cc_err *err);
 
 int transport_rank(const struct transport *t);
 int transport_size(const struct transport *t);
@@ -37,7 +37,7 @@ void transport_library_version(char *buf, size_t size);
  * in every case (freed once sent, or at once on failure).
  */
 int transport_send(struct transport *t, int dest, int tag, uint8_t *buf,
-		   size_t len, struct cc_err *err);
+                   size_t len, struct cc_err *err);
 
 /* Complete finished sends; returns how many are still pending. */
 int transport_progress(struct transport *t);
@@ -47,7 +47,7 @@ int transport_progress(struct transport *t);
  * *buf (caller's, may be NULL for an empty message), *len, *src and *tag.
  */
 int transport_recv(struct transport *t, bool *got, int *src, int *tag,
-		   uint8_t **buf, size_t *len, struct cc_err *err);
+                   uint8_t **buf, size_t *len, struct cc_err *err);
 
 /*
  * Finish pending sends (polling, at most wait_ms), MPI_Finalize, free.

@@ -11,8 +11,8 @@
 
 #include <stdlib.h>
 
-#include "codec.h"
 #include "backoff.h"
+#include "codec.h"
 #include "log.h"
 #include "runner.h"
 
@@ -37,7 +37,7 @@ send_result(struct worker *w, uint8_t *buf, size_t len)
 
 static void
 send_refusal(struct worker *w, uint64_t job_id, Clustcc__Refusal why,
-	     const char *msg)
+             const char *msg)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
@@ -75,15 +75,15 @@ start_job(struct worker *w, const uint8_t *buf, size_t len)
 		return; /* no job id to answer; the client times out */
 	}
 	log_debug("job %llu: start %s", (unsigned long long)job->job_id,
-		  job->compile->source_name);
+	          job->compile->source_name);
 	if (runner_start(job, &w->runner_opts, &r, &why, &err) != CC_OK) {
 		log_warn("job %llu: refused: %s",
-			 (unsigned long long)job->job_id, err.msg);
+		         (unsigned long long)job->job_id, err.msg);
 		send_refusal(w, job->job_id, why, err.msg);
 	} else if (add_running(w, r) != CC_OK) {
 		runner_abort(r);
 		send_refusal(w, job->job_id, CLUSTCC__REFUSAL__REFUSAL_INTERNAL,
-			     "out of memory");
+		             "out of memory");
 	}
 	codec_free(job);
 }
@@ -113,7 +113,7 @@ poll_messages(struct worker *w)
 			w->stopping = true;
 		else
 			log_warn("ignoring message with tag %d from rank %d",
-				 tag, src);
+			         tag, src);
 		free(buf);
 	}
 }
@@ -138,7 +138,7 @@ poll_running(struct worker *w)
 		any = true;
 		w->running[i] = w->running[--w->n_running];
 		if (runner_finish(r, w->rank, w->cfg->max_msg_bytes, &buf,
-				  &len) == CC_OK)
+		                  &len) == CC_OK)
 			send_result(w, buf, len);
 	}
 	return any;
@@ -148,17 +148,17 @@ int
 worker_run(struct transport *t, const struct cfg *cfg)
 {
 	struct worker w = {
-		.t = t,
-		.cfg = cfg,
-		.runner_opts = { cfg->scratch_dir, cfg->exact_mode,
-				 cfg->shipped_debug },
-		.rank = transport_rank(t),
+	        .t = t,
+	        .cfg = cfg,
+	        .runner_opts = {cfg->scratch_dir, cfg->exact_mode,
+	                        cfg->shipped_debug},
+	        .rank = transport_rank(t),
 	};
 	struct backoff idle;
 
 	backoff_reset(&idle);
 	log_info("worker rank %d ready, %d slots", w.rank,
-		 cfg->worker_rank_cpus);
+	         cfg->worker_rank_cpus);
 	while (!w.stopping || w.n_running > 0) {
 		bool active = poll_messages(&w);
 

@@ -46,7 +46,7 @@ send_raw(const struct portfile *pf, const void *buf, size_t len)
 			nng_msg_free(msg);
 		else if (nng_recvmsg(s, &msg, 0) == 0) {
 			codec_unpack_response(nng_msg_body(msg),
-					      nng_msg_len(msg), 0, &resp, NULL);
+			                      nng_msg_len(msg), 0, &resp, NULL);
 			nng_msg_free(msg);
 		}
 	}
@@ -56,7 +56,7 @@ send_raw(const struct portfile *pf, const void *buf, size_t len)
 
 static void
 expect_refusal(const struct portfile *pf, const void *buf, size_t len,
-	       Clustcc__Refusal want, const char *what)
+               Clustcc__Refusal want, const char *what)
 {
 	Clustcc__Response *resp = send_raw(pf, buf, len);
 
@@ -69,7 +69,7 @@ expect_refusal(const struct portfile *pf, const void *buf, size_t len,
 
 static void
 send_request(const struct portfile *pf, Clustcc__Request *req,
-	     const char *token, Clustcc__Refusal want, const char *what)
+             const char *token, Clustcc__Refusal want, const char *what)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
@@ -89,12 +89,13 @@ compile_cases(const struct portfile *pf, size_t max_msg_bytes)
 	Clustcc__Request req = CLUSTCC__REQUEST__INIT;
 	Clustcc__CompileRequest c = CLUSTCC__COMPILE_REQUEST__INIT;
 	Clustcc__CompilerId id = CLUSTCC__COMPILER_ID__INIT;
-	char *args[] = { (char *)"-fplugin=/tmp/evil.so" };
+	char *args[] = {(char *)"-fplugin=/tmp/evil.so"};
 	uint8_t *big = calloc(1, max_msg_bytes + 100);
 	char gcc[PATH_MAX];
 	struct stat st;
 
-	/* The real identity of this machine's gcc, so only the args are wrong. */
+	/* The real identity of this machine's gcc, so only the args are wrong.
+	 */
 	if (!realpath("/usr/bin/gcc", gcc) || stat(gcc, &st) != 0) {
 		check(0, "find /usr/bin/gcc");
 		free(big);
@@ -107,30 +108,31 @@ compile_cases(const struct portfile *pf, size_t max_msg_bytes)
 	c.language = (char *)"c";
 	id.path = (char *)"gcc";
 	send_request(pf, &req, pf->token, CLUSTCC__REFUSAL__REFUSAL_MALFORMED,
-		     "relative compiler path is malformed");
+	             "relative compiler path is malformed");
 	id.path = gcc;
 	c.language = (char *)"fortran";
 	send_request(pf, &req, pf->token, CLUSTCC__REFUSAL__REFUSAL_MALFORMED,
-		     "unknown language is malformed");
+	             "unknown language is malformed");
 	c.language = (char *)"c";
 	id.size = (uint64_t)st.st_size + 1;
-	id.mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	id.mtime_ns =
+	        (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	send_request(pf, &req, pf->token,
-		     CLUSTCC__REFUSAL__REFUSAL_COMPILER_MISMATCH,
-		     "a different compiler at the same path is refused");
+	             CLUSTCC__REFUSAL__REFUSAL_COMPILER_MISMATCH,
+	             "a different compiler at the same path is refused");
 	id.size = (uint64_t)st.st_size;
 	c.n_args = 1;
 	c.args = args;
 	send_request(pf, &req, pf->token,
-		     CLUSTCC__REFUSAL__REFUSAL_REJECTED_ARG,
-		     "-fplugin= never reaches a worker's compiler");
+	             CLUSTCC__REFUSAL__REFUSAL_REJECTED_ARG,
+	             "-fplugin= never reaches a worker's compiler");
 	c.n_args = 0;
 	if (big) {
 		c.source.data = big;
 		c.source.len = max_msg_bytes + 100;
-		send_request(pf, &req, pf->token,
-			     CLUSTCC__REFUSAL__REFUSAL_TOO_BIG,
-			     "a request over max_msg_bytes is refused as too big");
+		send_request(
+		        pf, &req, pf->token, CLUSTCC__REFUSAL__REFUSAL_TOO_BIG,
+		        "a request over max_msg_bytes is refused as too big");
 	}
 	free(big);
 }
@@ -146,34 +148,35 @@ main(int argc, char **argv)
 	struct cc_err err;
 
 	if (argc != 3 || portfile_read(argv[1], &pf, &err) != CC_OK) {
-		fprintf(stderr, "usage: hostile_client PORT_FILE MAX_MSG_BYTES\n");
+		fprintf(stderr,
+		        "usage: hostile_client PORT_FILE MAX_MSG_BYTES\n");
 		return 2;
 	}
 	srand(42);
 	for (size_t i = 0; i < sizeof(garbage); i++)
 		garbage[i] = (uint8_t)rand();
 	expect_refusal(&pf, garbage, sizeof(garbage),
-		       CLUSTCC__REFUSAL__REFUSAL_MALFORMED,
-		       "random bytes are malformed");
+	               CLUSTCC__REFUSAL__REFUSAL_MALFORMED,
+	               "random bytes are malformed");
 	expect_refusal(&pf, "", 0, CLUSTCC__REFUSAL__REFUSAL_VERSION,
-		       "an empty message has no version");
+	               "an empty message has no version");
 	req.body_case = CLUSTCC__REQUEST__BODY_STATUS;
 	req.status = &st;
 	req.version = CODEC_PROTOCOL_VERSION;
 	send_request(&pf, &req, "0000", CLUSTCC__REFUSAL__REFUSAL_BAD_TOKEN,
-		     "a wrong token is refused");
+	             "a wrong token is refused");
 	req.version = 99;
 	send_request(&pf, &req, pf.token, CLUSTCC__REFUSAL__REFUSAL_VERSION,
-		     "a wrong version is refused");
+	             "a wrong version is refused");
 	req.version = CODEC_PROTOCOL_VERSION;
 	req.body_case = CLUSTCC__REQUEST__BODY__NOT_SET;
 	send_request(&pf, &req, pf.token, CLUSTCC__REFUSAL__REFUSAL_MALFORMED,
-		     "a request without a body is malformed");
+	             "a request without a body is malformed");
 	compile_cases(&pf, strtoul(argv[2], NULL, 10));
 
 	req.body_case = CLUSTCC__REQUEST__BODY_STATUS;
 	check(rpc_call(&pf, &req, 10000, 1 << 20, &resp, &err) == CC_OK &&
-		      resp->body_case == CLUSTCC__RESPONSE__BODY_STATUS,
+	              resp->body_case == CLUSTCC__RESPONSE__BODY_STATUS,
 	      "the server still answers status afterwards");
 	codec_free(resp);
 	printf("%d failures\n", failures);

@@ -27,7 +27,8 @@ static const char *const all_keys[] = {
         "spack_env",          "endpoint",
         "advertise_host",     "max_msg_bytes",
         "compile_timeout_ms", "max_queued_jobs",
-        "scratch_dir",        "shipped_debug",      "exact_mode",
+        "scratch_dir",        "shipped_debug",
+        "exact_mode",
 };
 #define N_ALL_KEYS (sizeof(all_keys) / sizeof(all_keys[0]))
 
@@ -775,16 +776,19 @@ Test(cfg, exact_mode_is_a_json_boolean)
 	struct cfg *cfg = NULL;
 	struct cc_err err;
 
-	cr_assert_eq(cfg_load_string("t.json",
-				     "{\"port_file\": \"p\", \"exact_mode\": false}",
-				     &cfg, &err),
-		     CC_OK, "%s", err.msg);
+	cr_assert_eq(
+	        cfg_load_string("t.json",
+	                        "{\"port_file\": \"p\", \"exact_mode\": false}",
+	                        &cfg, &err),
+	        CC_OK, "%s", err.msg);
 	cr_assert_not(cfg->exact_mode);
 	cfg_free(cfg);
-	cr_assert_eq(cfg_load_string("t.json",
-				     "{\"port_file\": \"p\", \"exact_mode\": 1}",
-				     &cfg, &err),
-		     CC_ECONFIG);
-	cr_assert_str_eq(err.msg,
-			 "config 't.json': key 'exact_mode': expected true or false, got 1");
+	cr_assert_eq(
+	        cfg_load_string("t.json",
+	                        "{\"port_file\": \"p\", \"exact_mode\": 1}",
+	                        &cfg, &err),
+	        CC_ECONFIG);
+	cr_assert_str_eq(
+	        err.msg,
+	        "config 't.json': key 'exact_mode': expected true or false, got 1");
 }

@@ -224,9 +224,12 @@ run_job(const Clustcc__WorkerJob *job, int64_t deadline_ms,
 	size_t len = 0;
 	int64_t ms;
 
-	cr_assert_eq(runner_start(job, &(struct runner_opts){scratch_root, true, true}, &r, &refusal, &err), CC_OK,
-	             "runner_start: %s (%s)", err.msg,
-	             codec_refusal_name(refusal));
+	cr_assert_eq(
+	        runner_start(job,
+	                     &(struct runner_opts){scratch_root, true, true},
+	                     &r, &refusal, &err),
+	        CC_OK, "runner_start: %s (%s)", err.msg,
+	        codec_refusal_name(refusal));
 	cr_assert_not_null(r);
 	cr_assert_eq(runner_job_id(r), job->job_id);
 	cr_assert_eq(count_entries(scratch_root), 1, "no scratch dir");
@@ -336,9 +339,12 @@ expect_refused_at_start(const Clustcc__WorkerJob *job, int code,
 	struct cc_err err;
 
 	cc_err_clear(&err);
-	cr_assert_eq(runner_start(job, &(struct runner_opts){scratch_root, true, true}, &r, &refusal, &err), code,
-	             "rc %s, want %s: %s", cc_strerror(err.code),
-	             cc_strerror(code), err.msg);
+	cr_assert_eq(
+	        runner_start(job,
+	                     &(struct runner_opts){scratch_root, true, true},
+	                     &r, &refusal, &err),
+	        code, "rc %s, want %s: %s", cc_strerror(err.code),
+	        cc_strerror(code), err.msg);
 	cr_assert_null(r, "*out written on failure");
 	cr_assert_eq(refusal, want, "refusal %s, want %s",
 	             codec_refusal_name(refusal), codec_refusal_name(want));
@@ -628,8 +634,11 @@ Test(runner, abort_kills_the_compiler_and_removes_its_dir)
 	in_tmp(script, sizeof(script), "hang.sh");
 	fixture_init(&f, script, "t.i");
 	f.job.timeout_ms = 0; /* no deadline */
-	cr_assert_eq(runner_start(&f.job, &(struct runner_opts){scratch_root, true, true}, &r, &refusal, NULL),
-	             CC_OK);
+	cr_assert_eq(
+	        runner_start(&f.job,
+	                     &(struct runner_opts){scratch_root, true, true},
+	                     &r, &refusal, NULL),
+	        CC_OK);
 	runner_poll(r, &done);
 	cr_assert_not(done);
 	start = monotime_ms();
