@@ -6,9 +6,12 @@
 #ifndef CLUSTCC_CLIENT_CTL_H
 #define CLUSTCC_CLIENT_CTL_H
 
+#include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "codec.h"
 #include "portfile.h"
 
 struct ctl_opts {
@@ -22,6 +25,22 @@ struct ctl_opts {
 /* Find the head from --port-file, --config or $CLUSTCC_PORT_FILE. */
 int ctl_find_server(const struct ctl_opts *o, struct portfile *pf, char *path,
                     size_t size);
+
+/* A server found by ctl_find_server() and its answer to one request. */
+struct ctl_call {
+	struct portfile pf;
+	char path[PATH_MAX];     /* the port file */
+	Clustcc__Response *resp; /* free with codec_free() */
+};
+
+/*
+ * Send req to the server, expecting a reply body of kind want; what names
+ * the request in messages ("status"). Returns EXIT_OK with call->resp
+ * set, or an exit code after printing why.
+ */
+int ctl_call(const struct ctl_opts *o, Clustcc__Request *req,
+             Clustcc__Response__BodyCase want, const char *what,
+             struct ctl_call *call);
 
 int ctl_status(const struct ctl_opts *o);
 int ctl_drain(const struct ctl_opts *o);

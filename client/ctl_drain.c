@@ -41,36 +41,21 @@ ctl_drain(const struct ctl_opts *o)
 {
 	Clustcc__Request req = CLUSTCC__REQUEST__INIT;
 	Clustcc__DrainRequest dr = CLUSTCC__DRAIN_REQUEST__INIT;
-	Clustcc__Response *resp = NULL;
-	struct portfile pf;
-	char path[PATH_MAX];
-	struct cc_err err;
-	int rc = ctl_find_server(o, &pf, path, sizeof(path));
+	struct ctl_call call;
+	int rc;
 
-	if (rc != EXIT_OK)
-		return rc;
 	req.body_case = CLUSTCC__REQUEST__BODY_DRAIN;
 	req.drain = &dr;
-	if (rpc_call(&pf, &req, o->timeout_ms, 1u << 20, &resp, &err) !=
-	    CC_OK) {
-		fprintf(stderr, "clustcc-ctl: server in '%s': %s\n", path,
-		        err.msg);
-		return EXIT_NO_SERVER;
-	}
-	if (resp->refusal != CLUSTCC__REFUSAL__REFUSAL_NONE ||
-	    resp->body_case != CLUSTCC__RESPONSE__BODY_DRAIN) {
-		fprintf(stderr, "clustcc-ctl: drain refused (%s): %s\n",
-		        codec_refusal_name(resp->refusal), resp->message);
-		codec_free(resp);
-		return EXIT_REFUSED;
-	}
+	rc = ctl_call(o, &req, CLUSTCC__RESPONSE__BODY_DRAIN, "drain", &call);
+	if (rc != EXIT_OK)
+		return rc;
 	fprintf(stderr, "clustcc-ctl: draining; %u jobs in flight\n",
-	        resp->drain->in_flight);
-	codec_free(resp);
+	        call.resp->drain->in_flight);
+	codec_free(call.resp);
 	if (!o->wait)
 		return EXIT_OK;
 	/* In-flight compiles may take as long as a compile may. */
-	rc = wait_gone(path, &pf,
+	rc = wait_gone(call.path, &call.pf,
 	               o->timeout_ms > 600000 ? o->timeout_ms : 600000);
 	if (rc == EXIT_OK)
 		fprintf(stderr, "clustcc-ctl: server stopped\n");

@@ -180,3 +180,32 @@ ctl_find_server(const struct ctl_opts *o, struct portfile *pf, char *path,
 	}
 	return EXIT_OK;
 }
+
+int
+ctl_call(const struct ctl_opts *o, Clustcc__Request *req,
+         Clustcc__Response__BodyCase want, const char *what,
+         struct ctl_call *call)
+{
+	struct cc_err err;
+	int rc = ctl_find_server(o, &call->pf, call->path, sizeof(call->path));
+
+	call->resp = NULL;
+	if (rc != EXIT_OK)
+		return rc;
+	if (rpc_call(&call->pf, req, o->timeout_ms, 64u << 20, &call->resp,
+	             &err) != CC_OK) {
+		fprintf(stderr, "clustcc-ctl: server in '%s': %s\n", call->path,
+		        err.msg);
+		return EXIT_NO_SERVER;
+	}
+	if (call->resp->refusal != CLUSTCC__REFUSAL__REFUSAL_NONE ||
+	    call->resp->body_case != want) {
+		fprintf(stderr, "clustcc-ctl: %s refused (%s): %s\n", what,
+		        codec_refusal_name(call->resp->refusal),
+		        call->resp->message);
+		codec_free(call->resp);
+		call->resp = NULL;
+		return EXIT_REFUSED;
+	}
+	return EXIT_OK;
+}

@@ -112,31 +112,16 @@ ctl_status(const struct ctl_opts *o)
 {
 	Clustcc__Request req = CLUSTCC__REQUEST__INIT;
 	Clustcc__StatusRequest sr = CLUSTCC__STATUS_REQUEST__INIT;
-	Clustcc__Response *resp = NULL;
-	struct portfile pf;
-	char path[PATH_MAX];
-	struct cc_err err;
-	int rc = ctl_find_server(o, &pf, path, sizeof(path));
+	struct ctl_call call;
+	int rc;
 
-	if (rc != EXIT_OK)
-		return rc;
 	req.body_case = CLUSTCC__REQUEST__BODY_STATUS;
 	req.status = &sr;
-	if (rpc_call(&pf, &req, o->timeout_ms, 64u << 20, &resp, &err) !=
-	    CC_OK) {
-		fprintf(stderr, "clustcc-ctl: server in '%s': %s\n", path,
-		        err.msg);
-		return EXIT_NO_SERVER;
-	}
-	if (resp->refusal != CLUSTCC__REFUSAL__REFUSAL_NONE ||
-	    resp->body_case != CLUSTCC__RESPONSE__BODY_STATUS) {
-		fprintf(stderr, "clustcc-ctl: status refused (%s): %s\n",
-		        codec_refusal_name(resp->refusal), resp->message);
-		codec_free(resp);
-		return EXIT_REFUSED;
-	}
-	rc = o->json ? print_json(resp->status)
-	             : (print_table(resp->status), EXIT_OK);
-	codec_free(resp);
+	rc = ctl_call(o, &req, CLUSTCC__RESPONSE__BODY_STATUS, "status", &call);
+	if (rc != EXIT_OK)
+		return rc;
+	rc = o->json ? print_json(call.resp->status)
+	             : (print_table(call.resp->status), EXIT_OK);
+	codec_free(call.resp);
 	return rc;
 }
