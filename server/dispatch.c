@@ -23,6 +23,7 @@
 #include "log.h"
 #include "monotime.h"
 #include "runner.h"
+#include "runset.h"
 #include "slots.h"
 
 #define MAX_LOCAL_REASONS 64
@@ -46,8 +47,7 @@ struct head {
 	size_t n_pending;
 	struct job **inflight; /* jobs placed on a rank, awaiting a result */
 	size_t n_inflight, cap_inflight;
-	struct runner **local; /* head-local compiles */
-	size_t n_local, cap_local;
+	struct runset local; /* head-local compiles */
 	struct runner_opts runner_opts;
 	bool draining;
 	int64_t start_ms;
@@ -308,14 +308,11 @@ run_on_head(struct head *h, const Clustcc__WorkerJob *wj, struct cc_err *err,
 	struct runner *r = NULL;
 	int rc;
 
-	if (grow((void **)&h->local, &h->cap_local, h->n_local,
-	         sizeof(*h->local)) != CC_OK) {
+	rc = runner_start(wj, &h->runner_opts, &r, why, err);
+	if (rc == CC_OK && runset_add(&h->local, r) != CC_OK) {
 		*why = CLUSTCC__REFUSAL__REFUSAL_INTERNAL;
 		return cc_err_set(err, CC_ENOMEM, "out of memory");
 	}
-	rc = runner_start(wj, &h->runner_opts, &r, why, err);
-	if (rc == CC_OK)
-		h->local[h->n_local++] = r;
 	return rc;
 }
 
@@ -437,31 +434,12 @@ complete(struct head *h, int rank, const uint8_t *buf, size_t len)
 	codec_free(wr);
 }
 
-static bool
-poll_local(struct head *h)
+/* runset_done_fn: a head-local compile finished. */
+static void
+local_done(uint8_t *buf, size_t len, void *arg)
 {
-	bool any = false;
-	size_t i = 0;
-
-	while (i < h->n_local) {
-		struct runner *r = h->local[i];
-		uint8_t *buf = NULL;
-		size_t len = 0;
-		bool done = false;
-
-		runner_poll(r, &done);
-		if (!done) {
-			i++;
-			continue;
-		}
-		any = true;
-		h->local[i] = h->local[--h->n_local];
-		if (runner_finish(r, 0, h->cfg->max_msg_bytes, &buf, &len) ==
-		    CC_OK)
-			complete(h, 0, buf, len);
-		free(buf);
-	}
-	return any;
+	complete(arg, 0, buf, len);
+	free(buf);
 }
 
 static bool
@@ -548,12 +526,10 @@ free_head(struct head *h)
 	}
 	for (size_t i = 0; i < h->n_inflight; i++)
 		job_free(h->inflight[i]);
-	for (size_t i = 0; i < h->n_local; i++)
-		runner_abort(h->local[i]);
+	runset_release(&h->local);
 	for (size_t i = 0; i < h->n_reasons; i++)
 		free(h->reasons[i].name);
 	free(h->inflight);
-	free(h->local);
 	slots_free(h->slots);
 }
 
@@ -580,7 +556,8 @@ dispatch_run(const struct dispatch_ctx *ctx)
 		if (*ctx->stop_requested)
 			start_drain(&h, "signal");
 		place_pending(&h);
-		active |= poll_local(&h);
+		active |= runset_poll(&h.local, 0, ctx->cfg->max_msg_bytes,
+		                      local_done, &h);
 		active |= poll_workers(&h);
 		if (h.draining && !h.pending_head && h.n_inflight == 0)
 			break;

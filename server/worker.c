@@ -15,14 +15,14 @@
 #include "codec.h"
 #include "log.h"
 #include "runner.h"
+#include "runset.h"
 
 struct worker {
 	struct transport *t;
 	const struct cfg *cfg;
 	struct runner_opts runner_opts;
 	int rank;
-	struct runner **running;
-	size_t n_running, cap_running;
+	struct runset running;
 	bool stopping;
 };
 
@@ -46,22 +46,6 @@ send_refusal(struct worker *w, uint64_t job_id, Clustcc__Refusal why,
 		send_result(w, buf, len);
 }
 
-static int
-add_running(struct worker *w, struct runner *r)
-{
-	if (w->n_running == w->cap_running) {
-		size_t cap = w->cap_running ? w->cap_running * 2 : 8;
-		struct runner **p = realloc(w->running, cap * sizeof(*p));
-
-		if (!p)
-			return CC_ENOMEM;
-		w->running = p;
-		w->cap_running = cap;
-	}
-	w->running[w->n_running++] = r;
-	return CC_OK;
-}
-
 static void
 start_job(struct worker *w, const uint8_t *buf, size_t len)
 {
@@ -80,8 +64,7 @@ start_job(struct worker *w, const uint8_t *buf, size_t len)
 		log_warn("job %llu: refused: %s",
 		         (unsigned long long)job->job_id, err.msg);
 		send_refusal(w, job->job_id, why, err.msg);
-	} else if (add_running(w, r) != CC_OK) {
-		runner_abort(r);
+	} else if (runset_add(&w->running, r) != CC_OK) {
 		send_refusal(w, job->job_id, CLUSTCC__REFUSAL__REFUSAL_INTERNAL,
 		             "out of memory");
 	}
@@ -118,30 +101,11 @@ poll_messages(struct worker *w)
 	}
 }
 
-static bool
-poll_running(struct worker *w)
+/* runset_done_fn: a finished compile goes back to the head. */
+static void
+result_done(uint8_t *buf, size_t len, void *arg)
 {
-	bool any = false;
-	size_t i = 0;
-
-	while (i < w->n_running) {
-		struct runner *r = w->running[i];
-		uint8_t *buf = NULL;
-		size_t len = 0;
-		bool done = false;
-
-		runner_poll(r, &done);
-		if (!done) {
-			i++;
-			continue;
-		}
-		any = true;
-		w->running[i] = w->running[--w->n_running];
-		if (runner_finish(r, w->rank, w->cfg->max_msg_bytes, &buf,
-		                  &len) == CC_OK)
-			send_result(w, buf, len);
-	}
-	return any;
+	send_result(arg, buf, len);
 }
 
 int
@@ -159,17 +123,18 @@ worker_run(struct transport *t, const struct cfg *cfg)
 	backoff_reset(&idle);
 	log_info("worker rank %d ready, %d slots", w.rank,
 	         cfg->worker_rank_cpus);
-	while (!w.stopping || w.n_running > 0) {
+	while (!w.stopping || w.running.n > 0) {
 		bool active = poll_messages(&w);
 
-		active |= poll_running(&w);
+		active |= runset_poll(&w.running, w.rank, cfg->max_msg_bytes,
+		                      result_done, &w);
 		transport_progress(t);
 		if (active)
 			backoff_reset(&idle);
 		else
 			backoff_sleep(&idle);
 	}
-	free(w.running);
+	runset_release(&w.running);
 	log_info("worker rank %d stopping", w.rank);
 	return 0;
 }
