@@ -9,7 +9,6 @@
 #include <criterion/alloc.h>
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "argv.h"
 #include "child.h"
 #include "fallback.h"
+#include "testutil.h"
 
 #define MAX_ARGS 128
 
@@ -464,50 +464,23 @@ static const char source_text[] = "#include <stddef.h>\n"
                                   "#define SQ(v) ((v) * (v))\n"
                                   "size_t f(size_t y) { return SQ(y) + X; }\n";
 
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	cr_assert_not_null(f, "fopen '%s': %s", path, strerror(errno));
-	cr_assert_eq(fputs(text, f) >= 0, true);
-	cr_assert_eq(fclose(f), 0);
-}
-
-/* Read a whole (small) file; *len gets its size. */
-static char *
-read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = malloc(1 << 20);
-
-	cr_assert_not_null(f, "'%s' was not written", path);
-	cr_assert_not_null(buf);
-	*len = fread(buf, 1, 1 << 20, f);
-	cr_assert_lt(*len, (size_t)1 << 20);
-	fclose(f);
-	return buf;
-}
-
 /* The test's scratch tree; removed by remove_tree() even after a failure. */
-static char tree[] = "/tmp/clustcc-argv-XXXXXX";
-static bool tree_made;
+static char *tree;
 
 static void
 make_tree(void)
 {
-	cr_assert_not_null(mkdtemp(tree), "mkdtemp: %s", strerror(errno));
-	tree_made = true;
+	tree = tu_tmpdir_new("argv");
 	cr_assert_eq(chdir(tree), 0);
 	cr_assert_eq(mkdir("src", 0700), 0);
 	cr_assert_eq(mkdir("obj", 0700), 0);
 	cr_assert_eq(mkdir("deps", 0700), 0);
 	cr_assert_eq(mkdir("pp", 0700), 0);
-	write_file("src/h.h", "#ifndef X\n#define X 1\n#endif\n");
-	write_file("src/a.c", source_text);
-	write_file("src/sp ace.c", source_text);
-	write_file("src/noext", source_text);
-	write_file("src/k.cc", source_text);
+	tu_write_text("src/h.h", "#ifndef X\n#define X 1\n#endif\n");
+	tu_write_text("src/a.c", source_text);
+	tu_write_text("src/sp ace.c", source_text);
+	tu_write_text("src/noext", source_text);
+	tu_write_text("src/k.cc", source_text);
 }
 
 /* Run compiler with args then tail (both NULL-terminated); exit code. */
@@ -536,8 +509,8 @@ expect_same_file(const char *a, const char *b, const char *what, bool text)
 {
 	size_t alen;
 	size_t blen;
-	char *abuf = read_all(a, &alen);
-	char *bbuf = read_all(b, &blen);
+	char *abuf = tu_read_file(a, &alen);
+	char *bbuf = tu_read_file(b, &blen);
 	int ashow = text ? (int)alen : 0;
 	int bshow = text ? (int)blen : 0;
 
@@ -597,11 +570,10 @@ check_against_gcc(const struct gcc_case *c, const struct compile_plan *p)
 static void
 remove_tree(void)
 {
-	const char *rm[] = {"-rf", tree, NULL};
-	char *none[] = {NULL};
-
-	if (tree_made && chdir("/") == 0)
-		run("rm", none, rm);
+	if (tree && chdir("/") == 0)
+		tu_rm_rf(tree);
+	free(tree);
+	tree = NULL;
 }
 
 ParameterizedTest(const size_t *row, argv, plan_matches_gcc, .timeout = 60,

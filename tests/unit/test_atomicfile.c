@@ -5,7 +5,6 @@
 #include "atomicfile.h"
 
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,78 +12,30 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fileio.h"
+#include "testutil.h"
 
-static char tmpdir[] = "/tmp/clustcc-test-atomicfile.XXXXXX";
-
-static void
-rm_tree(const char *path)
-{
-	char sub[4096];
-	struct dirent *e;
-	struct stat st;
-	DIR *d = opendir(path);
-
-	if (!d)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-			rm_tree(sub);
-		else
-			unlink(sub);
-	}
-	closedir(d);
-	rmdir(path);
-}
+static char *tmpdir;
 
 static void
 setup(void)
 {
-	cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp: %s", strerror(errno));
+	tmpdir = tu_tmpdir_new("atomicfile");
 }
 
 static void
 teardown(void)
 {
-	rm_tree(tmpdir);
+	tu_tmpdir_free(tmpdir);
 }
 
 TestSuite(atomicfile, .init = setup, .fini = teardown);
 
 static void
-in_tmp(char *buf, size_t size, const char *name)
-{
-	snprintf(buf, size, "%s/%s", tmpdir, name);
-}
-
-/* Entries of dir other than "." and "..". */
-static int
-count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	cr_assert_not_null(d, "opendir '%s': %s", dir, strerror(errno));
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			n++;
-	}
-	closedir(d);
-	return n;
-}
-
-static void
 assert_content(const char *path, const char *want)
 {
-	char *data = NULL;
 	size_t len = 0;
+	char *data = tu_read_file(path, &len);
 
-	cr_assert_eq(fileio_read_all(path, 1 << 20, &data, &len, NULL), CC_OK,
-	             "cannot read '%s'", path);
 	cr_assert_eq(len, strlen(want));
 	cr_assert_str_eq(data, want);
 	free(data);
@@ -104,18 +55,18 @@ Test(atomicfile, creates_file_with_content_and_nothing_else)
 {
 	char path[4096];
 
-	in_tmp(path, sizeof(path), "out.o");
+	tu_path(path, sizeof(path), tmpdir, "out.o");
 	cr_assert_eq(atomicfile_write(path, "payload", 7, 0644, 0, NULL),
 	             CC_OK);
 	assert_content(path, "payload");
-	cr_assert_eq(count_entries(tmpdir), 1, "temporary file left behind");
+	cr_assert_eq(tu_count_entries(tmpdir), 1, "temporary file left behind");
 }
 
 Test(atomicfile, mode_given_is_applied_exactly)
 {
 	char path[4096];
 
-	in_tmp(path, sizeof(path), "secret");
+	tu_path(path, sizeof(path), tmpdir, "secret");
 	umask(022);
 	cr_assert_eq(atomicfile_write(path, "t", 1, 0640, 0, NULL), CC_OK);
 	cr_assert_eq(mode_of(path), 0640, "mode %04o", mode_of(path));
@@ -129,7 +80,7 @@ Test(atomicfile, umask_is_respected_when_asked)
 {
 	char path[4096];
 
-	in_tmp(path, sizeof(path), "obj.o");
+	tu_path(path, sizeof(path), tmpdir, "obj.o");
 	umask(027);
 	cr_assert_eq(atomicfile_write(path, "x", 1, 0666, 1, NULL), CC_OK);
 	cr_assert_eq(mode_of(path), 0640, "mode %04o", mode_of(path));
@@ -145,13 +96,9 @@ Test(atomicfile, replaces_existing_file_and_applies_0600)
 	char path[4096];
 	struct stat before;
 	struct stat after;
-	FILE *f;
 
-	in_tmp(path, sizeof(path), "port");
-	f = fopen(path, "w");
-	cr_assert_not_null(f);
-	cr_assert_gt(fputs("old content that is longer", f), -1);
-	cr_assert_eq(fclose(f), 0);
+	tu_path(path, sizeof(path), tmpdir, "port");
+	tu_write_text(path, "old content that is longer");
 	cr_assert_eq(chmod(path, 0644), 0);
 	cr_assert_eq(stat(path, &before), 0);
 
@@ -161,14 +108,14 @@ Test(atomicfile, replaces_existing_file_and_applies_0600)
 	/* A rename gives a new inode; writing in place would keep it. */
 	cr_assert_eq(stat(path, &after), 0);
 	cr_assert_neq(before.st_ino, after.st_ino);
-	cr_assert_eq(count_entries(tmpdir), 1);
+	cr_assert_eq(tu_count_entries(tmpdir), 1);
 }
 
 Test(atomicfile, empty_content_is_fine)
 {
 	char path[4096];
 
-	in_tmp(path, sizeof(path), "empty");
+	tu_path(path, sizeof(path), tmpdir, "empty");
 	cr_assert_eq(atomicfile_write(path, NULL, 0, 0600, 0, NULL), CC_OK);
 	assert_content(path, "");
 }
@@ -179,13 +126,13 @@ Test(atomicfile, missing_directory_fails_and_leaves_nothing)
 	char sub[4096];
 	struct cc_err err;
 
-	in_tmp(sub, sizeof(sub), "nosuch");
+	tu_path(sub, sizeof(sub), tmpdir, "nosuch");
 	snprintf(path, sizeof(path), "%s/out.o", sub);
 	cr_assert_eq(atomicfile_write(path, "x", 1, 0644, 0, &err), CC_ESYS);
 	cr_assert_eq(err.code, CC_ESYS);
 	cr_assert_eq(err.sys, ENOENT);
 	cr_assert_not_null(strstr(err.msg, path), "msg: %s", err.msg);
-	cr_assert_eq(count_entries(tmpdir), 0);
+	cr_assert_eq(tu_count_entries(tmpdir), 0);
 }
 
 /*
@@ -197,20 +144,17 @@ Test(atomicfile, failed_rename_removes_temp_and_keeps_target)
 	char path[4096];
 	char inner[4200];
 	struct cc_err err;
-	FILE *f;
 
-	in_tmp(path, sizeof(path), "target");
+	tu_path(path, sizeof(path), tmpdir, "target");
 	cr_assert_eq(mkdir(path, 0755), 0);
 	snprintf(inner, sizeof(inner), "%s/keep", path);
-	f = fopen(inner, "w");
-	cr_assert_not_null(f);
-	cr_assert_eq(fclose(f), 0);
+	tu_write_text(inner, "");
 
 	cr_assert_eq(atomicfile_write(path, "x", 1, 0644, 0, &err), CC_ESYS);
 	cr_assert_eq(err.sys, EISDIR, "errno %d: %s", err.sys, err.msg);
 	cr_assert_not_null(strstr(err.msg, path), "msg: %s", err.msg);
-	cr_assert_eq(count_entries(tmpdir), 1, "temporary file left behind");
-	cr_assert_eq(count_entries(path), 1);
+	cr_assert_eq(tu_count_entries(tmpdir), 1, "temporary file left behind");
+	cr_assert_eq(tu_count_entries(path), 1);
 	assert_content(inner, "");
 }
 
@@ -220,9 +164,9 @@ Test(atomicfile, relative_path_writes_in_cwd)
 
 	cr_assert_eq(chdir(tmpdir), 0);
 	cr_assert_eq(atomicfile_write("rel.txt", "r", 1, 0644, 0, NULL), CC_OK);
-	in_tmp(path, sizeof(path), "rel.txt");
+	tu_path(path, sizeof(path), tmpdir, "rel.txt");
 	assert_content(path, "r");
-	cr_assert_eq(count_entries(tmpdir), 1);
+	cr_assert_eq(tu_count_entries(tmpdir), 1);
 }
 
 Test(atomicfile, very_long_name_still_fits_temp_name)
@@ -233,10 +177,10 @@ Test(atomicfile, very_long_name_still_fits_temp_name)
 	/* 250 chars: ".<name>.XXXXXX" in full would exceed NAME_MAX. */
 	memset(name, 'n', 250);
 	name[250] = '\0';
-	in_tmp(path, sizeof(path), name);
+	tu_path(path, sizeof(path), tmpdir, name);
 	cr_assert_eq(atomicfile_write(path, "l", 1, 0644, 0, NULL), CC_OK);
 	assert_content(path, "l");
-	cr_assert_eq(count_entries(tmpdir), 1);
+	cr_assert_eq(tu_count_entries(tmpdir), 1);
 }
 
 Test(atomicfile, path_without_file_name_is_einval)
@@ -247,5 +191,5 @@ Test(atomicfile, path_without_file_name_is_einval)
 	snprintf(path, sizeof(path), "%s/", tmpdir);
 	cr_assert_eq(atomicfile_write(path, "x", 1, 0644, 0, &err), CC_EINVAL);
 	cr_assert_not_null(strstr(err.msg, path), "msg: %s", err.msg);
-	cr_assert_eq(count_entries(tmpdir), 0);
+	cr_assert_eq(tu_count_entries(tmpdir), 0);
 }

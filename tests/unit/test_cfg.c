@@ -14,6 +14,8 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
+#include "testutil.h"
+
 /* Every key, in table order; the reference and the docs must list these. */
 static const char *const all_keys[] = {
         "slurm_partition",    "slurm_pmi",
@@ -529,33 +531,21 @@ Test(cfg, specs_array_is_parsed)
 /* ---- files ------------------------------------------------------------- */
 
 struct tmp {
-	char dir[64];
+	char *dir;
 	char path[128];
 };
 
 static void
 tmp_make(struct tmp *t)
 {
-	snprintf(t->dir, sizeof(t->dir), "/tmp/test_cfg.XXXXXX");
-	cr_assert_not_null(mkdtemp(t->dir));
-	snprintf(t->path, sizeof(t->path), "%s/cfg.json", t->dir);
+	t->dir = tu_tmpdir_new("cfg");
+	tu_path(t->path, sizeof(t->path), t->dir, "cfg.json");
 }
 
 static void
 tmp_remove(struct tmp *t)
 {
-	unlink(t->path);
-	rmdir(t->dir);
-}
-
-static void
-write_file(const char *path, const char *data, size_t len)
-{
-	FILE *f = fopen(path, "w");
-
-	cr_assert_not_null(f);
-	cr_assert_eq(fwrite(data, 1, len, f), len);
-	cr_assert_eq(fclose(f), 0);
+	tu_tmpdir_free(t->dir);
 }
 
 Test(cfg, skeleton_loads_back_and_is_not_overwritten)
@@ -584,18 +574,12 @@ Test(cfg, skeleton_has_every_key_with_help)
 {
 	struct cc_err err;
 	struct tmp t;
-	char text[16384];
+	char *text;
 	char quoted[64];
-	size_t n;
-	FILE *f;
 
 	tmp_make(&t);
 	cr_assert_eq(cfg_write_skeleton(t.path, &err), CC_OK, "%s", err.msg);
-	f = fopen(t.path, "r");
-	cr_assert_not_null(f);
-	n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[n] = '\0';
+	text = tu_read_file(t.path, NULL);
 	for (size_t i = 0; i < N_ALL_KEYS; i++) {
 		const char *at, *prev;
 
@@ -609,6 +593,7 @@ Test(cfg, skeleton_has_every_key_with_help)
 		cr_assert_eq(strncmp(prev, "\t// (", 5), 0, "above %s: %.20s",
 		             all_keys[i], prev);
 	}
+	free(text);
 	tmp_remove(&t);
 }
 
@@ -634,7 +619,7 @@ Test(cfg, file_errors_name_the_file)
 	char want[256];
 
 	tmp_make(&t);
-	write_file(t.path, text, sizeof(text) - 1);
+	tu_write_file(t.path, text, sizeof(text) - 1);
 	cr_assert_eq(cfg_load_file(t.path, &cfg, &err), CC_ECONFIG);
 	snprintf(
 	        want, sizeof(want),
@@ -653,7 +638,7 @@ Test(cfg, nul_byte_in_file_is_an_error)
 	char want[256];
 
 	tmp_make(&t);
-	write_file(t.path, text, sizeof(text) - 1);
+	tu_write_file(t.path, text, sizeof(text) - 1);
 	cr_assert_eq(cfg_load_file(t.path, &cfg, &err), CC_ECONFIG);
 	snprintf(want, sizeof(want),
 	         "config '%s': line 2, column 1: NUL byte in the text", t.path);
@@ -724,18 +709,7 @@ Test(cfg, print_keys_shows_type_default_and_help)
 static char *
 read_docs(void)
 {
-	static const char path[] = TEST_DATA_DIR "/../../docs/config.md";
-	FILE *f = fopen(path, "r");
-	char *text;
-	size_t n;
-
-	cr_assert_not_null(f, "cannot open %s", path);
-	text = malloc(65536);
-	cr_assert_not_null(text);
-	n = fread(text, 1, 65535, f);
-	fclose(f);
-	text[n] = '\0';
-	return text;
+	return tu_read_file(TEST_DATA_DIR "/../../docs/config.md", NULL);
 }
 
 Test(cfg, docs_describe_every_key)

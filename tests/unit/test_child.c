@@ -6,7 +6,6 @@
 #include "child.h"
 
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -18,65 +17,24 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fileio.h"
 #include "monotime.h"
+#include "testutil.h"
 
-static char tmpdir[] = "/tmp/clustcc-test-spawn.XXXXXX";
-
-static void
-rm_tree(const char *path)
-{
-	char sub[4096];
-	struct dirent *e;
-	struct stat st;
-	DIR *d = opendir(path);
-
-	if (!d)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-			rm_tree(sub);
-		else
-			unlink(sub);
-	}
-	closedir(d);
-	rmdir(path);
-}
+static char *tmpdir;
 
 static void
 setup(void)
 {
-	cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp: %s", strerror(errno));
+	tmpdir = tu_tmpdir_new("spawn");
 }
 
 static void
 teardown(void)
 {
-	rm_tree(tmpdir);
+	tu_tmpdir_free(tmpdir);
 }
 
 TestSuite(spawn, .init = setup, .fini = teardown, .timeout = 60);
-
-static void
-in_tmp(char *buf, size_t size, const char *name)
-{
-	snprintf(buf, size, "%s/%s", tmpdir, name);
-}
-
-/* The whole file, which must exist; the caller frees it. */
-static char *
-slurp(const char *path)
-{
-	char *data = NULL;
-	size_t len = 0;
-
-	cr_assert_eq(fileio_read_all(path, 1 << 20, &data, &len, NULL), CC_OK,
-	             "cannot read '%s'", path);
-	return data;
-}
 
 /* Run /bin/sh -c script; returns its exit code. */
 static int
@@ -171,15 +129,15 @@ Test(spawn, stdout_and_stderr_go_to_files)
 	struct child_opts opts = {0};
 	char *data;
 
-	in_tmp(out, sizeof(out), "stdout");
-	in_tmp(errp, sizeof(errp), "stderr");
+	tu_path(out, sizeof(out), tmpdir, "stdout");
+	tu_path(errp, sizeof(errp), tmpdir, "stderr");
 	opts.stdout_path = out;
 	opts.stderr_path = errp;
 	cr_assert_eq(run_sh("echo to-out; echo to-err >&2; exit 4", &opts), 4);
-	data = slurp(out);
+	data = tu_read_file(out, NULL);
 	cr_assert_str_eq(data, "to-out\n");
 	free(data);
-	data = slurp(errp);
+	data = tu_read_file(errp, NULL);
 	cr_assert_str_eq(data, "to-err\n");
 	free(data);
 }
@@ -189,16 +147,12 @@ Test(spawn, output_file_replaces_old_content)
 	char out[4096];
 	struct child_opts opts = {0};
 	char *data;
-	FILE *f;
 
-	in_tmp(out, sizeof(out), "stdout");
-	f = fopen(out, "w");
-	cr_assert_not_null(f);
-	cr_assert_gt(fputs("old and much longer content\n", f), -1);
-	cr_assert_eq(fclose(f), 0);
+	tu_path(out, sizeof(out), tmpdir, "stdout");
+	tu_write_text(out, "old and much longer content\n");
 	opts.stdout_path = out;
 	cr_assert_eq(run_sh("echo new", &opts), 0);
-	data = slurp(out);
+	data = tu_read_file(out, NULL);
 	cr_assert_str_eq(data, "new\n");
 	free(data);
 }
@@ -209,18 +163,14 @@ Test(spawn, stdin_comes_from_file)
 	char out[4096];
 	struct child_opts opts = {0};
 	char *data;
-	FILE *f;
 
-	in_tmp(in, sizeof(in), "stdin");
-	in_tmp(out, sizeof(out), "stdout");
-	f = fopen(in, "w");
-	cr_assert_not_null(f);
-	cr_assert_gt(fputs("line one\nline two\n", f), -1);
-	cr_assert_eq(fclose(f), 0);
+	tu_path(in, sizeof(in), tmpdir, "stdin");
+	tu_path(out, sizeof(out), tmpdir, "stdout");
+	tu_write_text(in, "line one\nline two\n");
 	opts.stdin_path = in;
 	opts.stdout_path = out;
 	cr_assert_eq(run_sh("cat", &opts), 0);
-	data = slurp(out);
+	data = tu_read_file(out, NULL);
 	cr_assert_str_eq(data, "line one\nline two\n");
 	free(data);
 }
@@ -233,7 +183,7 @@ Test(spawn, cwd_is_applied)
 	char *data;
 	size_t len;
 
-	in_tmp(out, sizeof(out), "stdout");
+	tu_path(out, sizeof(out), tmpdir, "stdout");
 	/* getcwd() resolves symlinks as pwd -P does (/tmp may be one). */
 	cr_assert_eq(chdir(tmpdir), 0);
 	cr_assert_not_null(getcwd(want, sizeof(want)));
@@ -241,14 +191,14 @@ Test(spawn, cwd_is_applied)
 	opts.cwd = tmpdir;
 	opts.stdout_path = out;
 	cr_assert_eq(run_sh("pwd -P; echo x > made-here", &opts), 0);
-	data = slurp(out);
+	data = tu_read_file(out, NULL);
 	len = strlen(data);
 	cr_assert_gt(len, 0);
 	data[len - 1] = '\0';
 	cr_assert_str_eq(data, want);
 	free(data);
-	in_tmp(out, sizeof(out), "made-here");
-	data = slurp(out);
+	tu_path(out, sizeof(out), tmpdir, "made-here");
+	data = tu_read_file(out, NULL);
 	cr_assert_str_eq(data, "x\n");
 	free(data);
 }
@@ -261,7 +211,7 @@ Test(spawn, missing_cwd_fails_and_names_it)
 	struct cc_err err;
 	pid_t pid;
 
-	in_tmp(dir, sizeof(dir), "nosuch");
+	tu_path(dir, sizeof(dir), tmpdir, "nosuch");
 	opts.cwd = dir;
 	cr_assert_eq(child_start(&opts, &pid, &err), CC_ESYS);
 	cr_assert_not_null(strstr(err.msg, dir), "msg: %s", err.msg);
@@ -276,7 +226,7 @@ Test(spawn, unwritable_stdout_path_fails)
 	struct cc_err err;
 	pid_t pid;
 
-	in_tmp(out, sizeof(out), "nosuch/stdout");
+	tu_path(out, sizeof(out), tmpdir, "nosuch/stdout");
 	opts.stdout_path = out;
 	cr_assert_eq(child_start(&opts, &pid, &err), CC_ESYS);
 	cr_assert_eq(err.sys, ENOENT, "sys %d: %s", err.sys, err.msg);
@@ -291,13 +241,13 @@ Test(spawn, envp_replaces_environment)
 	char *data;
 
 	cr_assert_eq(setenv("CLUSTCC_PARENT", "leak", 1), 0);
-	in_tmp(out, sizeof(out), "stdout");
+	tu_path(out, sizeof(out), tmpdir, "stdout");
 	opts.envp = env;
 	opts.stdout_path = out;
 	cr_assert_eq(
 	        run_sh("echo \"$CLUSTCC_T:${CLUSTCC_PARENT-unset}\"", &opts),
 	        0);
-	data = slurp(out);
+	data = tu_read_file(out, NULL);
 	cr_assert_str_eq(data, "from-envp:unset\n");
 	free(data);
 }
@@ -309,10 +259,10 @@ Test(spawn, null_envp_inherits_environment)
 	char *data;
 
 	cr_assert_eq(setenv("CLUSTCC_PARENT", "inherited", 1), 0);
-	in_tmp(out, sizeof(out), "stdout");
+	tu_path(out, sizeof(out), tmpdir, "stdout");
 	opts.stdout_path = out;
 	cr_assert_eq(run_sh("echo \"$CLUSTCC_PARENT\"", &opts), 0);
-	data = slurp(out);
+	data = tu_read_file(out, NULL);
 	cr_assert_str_eq(data, "inherited\n");
 	free(data);
 }
@@ -435,7 +385,7 @@ Test(spawn, wait_timeout_kills_process_group)
 	pid_t sleeper;
 	char *data;
 
-	in_tmp(pidfile, sizeof(pidfile), "sleeper.pid");
+	tu_path(pidfile, sizeof(pidfile), tmpdir, "sleeper.pid");
 	snprintf(script, sizeof(script),
 	         "sleep 30 & echo $! > '%s.tmp' && mv '%s.tmp' '%s'; wait",
 	         pidfile, pidfile, pidfile);
@@ -447,7 +397,7 @@ Test(spawn, wait_timeout_kills_process_group)
 
 		nanosleep(&ts, NULL);
 	}
-	data = slurp(pidfile);
+	data = tu_read_file(pidfile, NULL);
 	sleeper = (pid_t)atol(data);
 	free(data);
 	cr_assert_gt(sleeper, 1);

@@ -5,7 +5,6 @@
 #include "fileio.h"
 
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -17,60 +16,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char tmpdir[] = "/tmp/clustcc-test-fileio.XXXXXX";
+#include "testutil.h"
 
-static void
-rm_tree(const char *path)
-{
-	char sub[4096];
-	struct dirent *e;
-	struct stat st;
-	DIR *d = opendir(path);
-
-	if (!d)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-			rm_tree(sub);
-		else
-			unlink(sub);
-	}
-	closedir(d);
-	rmdir(path);
-}
+static char *tmpdir;
 
 static void
 setup(void)
 {
-	cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp: %s", strerror(errno));
+	tmpdir = tu_tmpdir_new("fileio");
 }
 
 static void
 teardown(void)
 {
-	rm_tree(tmpdir);
+	tu_tmpdir_free(tmpdir);
 }
 
 TestSuite(fileio, .init = setup, .fini = teardown);
-
-static void
-put_file(const char *path, const void *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	cr_assert_not_null(f, "fopen '%s': %s", path, strerror(errno));
-	cr_assert_eq(fwrite(data, 1, len, f), len);
-	cr_assert_eq(fclose(f), 0);
-}
-
-static void
-in_tmp(char *buf, size_t size, const char *name)
-{
-	snprintf(buf, size, "%s/%s", tmpdir, name);
-}
 
 Test(fileio, reads_whole_file_nul_terminated)
 {
@@ -78,8 +40,8 @@ Test(fileio, reads_whole_file_nul_terminated)
 	char *data = NULL;
 	size_t len = 0;
 
-	in_tmp(path, sizeof(path), "f");
-	put_file(path, "hello\nworld", 11);
+	tu_path(path, sizeof(path), tmpdir, "f");
+	tu_write_file(path, "hello\nworld", 11);
 	cr_assert_eq(fileio_read_all(path, 100, &data, &len, NULL), CC_OK);
 	cr_assert_eq(len, 11);
 	cr_assert_eq(memcmp(data, "hello\nworld", 11), 0);
@@ -93,8 +55,8 @@ Test(fileio, reads_empty_file)
 	char *data = NULL;
 	size_t len = 99;
 
-	in_tmp(path, sizeof(path), "empty");
-	put_file(path, "", 0);
+	tu_path(path, sizeof(path), tmpdir, "empty");
+	tu_write_file(path, "", 0);
 	cr_assert_eq(fileio_read_all(path, 0, &data, &len, NULL), CC_OK);
 	cr_assert_eq(len, 0);
 	cr_assert_not_null(data);
@@ -113,8 +75,8 @@ Test(fileio, reads_file_larger_than_first_chunk)
 	cr_assert_not_null(want);
 	for (size_t i = 0; i < n; i++)
 		want[i] = (char)(i * 7 + 3);
-	in_tmp(path, sizeof(path), "big");
-	put_file(path, want, n);
+	tu_path(path, sizeof(path), tmpdir, "big");
+	tu_write_file(path, want, n);
 	cr_assert_eq(fileio_read_all(path, n, &data, &len, NULL), CC_OK);
 	cr_assert_eq(len, n);
 	cr_assert_eq(memcmp(data, want, n), 0);
@@ -129,8 +91,8 @@ Test(fileio, limit_is_inclusive)
 	size_t len = 0;
 	struct cc_err err;
 
-	in_tmp(path, sizeof(path), "ten");
-	put_file(path, "0123456789", 10);
+	tu_path(path, sizeof(path), tmpdir, "ten");
+	tu_write_file(path, "0123456789", 10);
 	cr_assert_eq(fileio_read_all(path, 10, &data, &len, NULL), CC_OK);
 	cr_assert_eq(len, 10);
 	free(data);
@@ -174,7 +136,7 @@ Test(fileio, missing_file_is_enoent)
 	size_t len = 0;
 	struct cc_err err;
 
-	in_tmp(path, sizeof(path), "nope");
+	tu_path(path, sizeof(path), tmpdir, "nope");
 	cr_assert_eq(fileio_read_all(path, 100, &data, &len, &err), CC_ENOENT);
 	cr_assert_eq(err.sys, ENOENT);
 	cr_assert_not_null(strstr(err.msg, path), "msg: %s", err.msg);
@@ -211,7 +173,7 @@ Test(fileio, write_all_writes_file)
 	size_t len = 0;
 	int fd;
 
-	in_tmp(path, sizeof(path), "w");
+	tu_path(path, sizeof(path), tmpdir, "w");
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(fileio_write_all(fd, "abc", 3), CC_OK);
@@ -336,7 +298,7 @@ feed_fifo(void *arg)
 static void
 start_feeder(struct feeder *f, pthread_t *th)
 {
-	snprintf(f->path, sizeof(f->path), "%s/fifo", tmpdir);
+	tu_path(f->path, sizeof(f->path), tmpdir, "fifo");
 	f->fed_all = 0;
 	/* A reader that stops early must fail the test, not kill it. */
 	cr_assert_neq(signal(SIGPIPE, SIG_IGN), SIG_ERR);

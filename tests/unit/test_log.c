@@ -7,7 +7,6 @@
 #include "log.h"
 
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <regex.h>
 #include <stdio.h>
@@ -16,38 +15,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fileio.h"
+#include "testutil.h"
 
-static char tmpdir[] = "/tmp/clustcc-test-log.XXXXXX";
+static char *tmpdir;
 static char logpath[4096];
 
 static void
 setup(void)
 {
-	cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp: %s", strerror(errno));
-	snprintf(logpath, sizeof(logpath), "%s/test.log", tmpdir);
+	tmpdir = tu_tmpdir_new("log");
+	tu_path(logpath, sizeof(logpath), tmpdir, "test.log");
 }
 
-/* The only file any test creates is test.log. */
 static void
 teardown(void)
 {
-	unlink(logpath);
-	rmdir(tmpdir);
+	tu_tmpdir_free(tmpdir);
 }
 
 TestSuite(log, .init = setup, .fini = teardown);
-
-static char *
-read_log(void)
-{
-	char *data = NULL;
-	size_t len = 0;
-
-	cr_assert_eq(fileio_read_all(logpath, 1 << 20, &data, &len, NULL),
-	             CC_OK);
-	return data;
-}
 
 Test(log, parse_accepts_every_documented_level)
 {
@@ -138,7 +124,7 @@ Test(log, line_in_file_has_documented_format)
 	log_debug("not written");
 	log_set_role("H0");
 	log_error("second");
-	data = read_log();
+	data = tu_read_file(logpath, NULL);
 	snprintf(
 	        pattern, sizeof(pattern),
 	        "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z "
@@ -161,7 +147,7 @@ Test(log, info_line_uses_info_tag)
 	cr_assert_eq(log_open_file(logpath, NULL), CC_OK);
 	log_info("a");
 	log_debug("b");
-	data = read_log();
+	data = tu_read_file(logpath, NULL);
 	cr_assert_not_null(strstr(data, " p["), "%s", data);
 	cr_assert_not_null(strstr(data, "] C INFO testmod: a\n"), "%s", data);
 	cr_assert_not_null(strstr(data, "] C DEBUG testmod: b\n"), "%s", data);
@@ -179,7 +165,7 @@ Test(log, overlong_message_is_cut_to_one_line)
 	cr_assert_eq(log_open_file(logpath, NULL), CC_OK);
 	log_info("%s", big);
 	log_info("after");
-	data = read_log();
+	data = tu_read_file(logpath, NULL);
 	len = strlen(data);
 	cr_assert_gt(len, 4000);
 	cr_assert_lt(len, 4200);
@@ -203,15 +189,12 @@ Test(log, open_file_in_missing_dir_fails_and_names_path)
 Test(log, open_file_appends)
 {
 	char *data;
-	FILE *f = fopen(logpath, "w");
 
-	cr_assert_not_null(f);
-	cr_assert_gt(fputs("earlier line\n", f), -1);
-	cr_assert_eq(fclose(f), 0);
+	tu_write_text(logpath, "earlier line\n");
 	log_init("clustcc-test", "C", LOG_LEVEL_INFO);
 	cr_assert_eq(log_open_file(logpath, NULL), CC_OK);
 	log_info("later");
-	data = read_log();
+	data = tu_read_file(logpath, NULL);
 	cr_assert_eq(strncmp(data, "earlier line\n", 13), 0, "%s", data);
 	cr_assert_not_null(strstr(data, "testmod: later\n"));
 	free(data);

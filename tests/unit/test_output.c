@@ -6,17 +6,14 @@
 #include "output.h"
 
 #include <criterion/criterion.h>
-#include <dirent.h>
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fileio.h"
+#include "testutil.h"
 
-static char tmpdir[] = "/tmp/clustcc-test-output.XXXXXX";
+static char *tmpdir;
 
 static char s_out_o[] = "out.o";
 static char s_evil[] = "../evil.o";
@@ -24,58 +21,18 @@ static char s_dwo[] = "out.dwo";
 static uint8_t s_obj[] = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0xff, 'x'};
 
 static void
-rm_tree(const char *path)
-{
-	char sub[4096];
-	struct dirent *e;
-	struct stat st;
-	DIR *d = opendir(path);
-
-	if (!d)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-			rm_tree(sub);
-		else
-			unlink(sub);
-	}
-	closedir(d);
-	rmdir(path);
-}
-
-static void
 setup(void)
 {
-	cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp: %s", strerror(errno));
+	tmpdir = tu_tmpdir_new("output");
 }
 
 static void
 teardown(void)
 {
-	rm_tree(tmpdir);
+	tu_tmpdir_free(tmpdir);
 }
 
 TestSuite(output, .init = setup, .fini = teardown);
-
-/* Entries of dir other than "." and "..". */
-static int
-count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	cr_assert_not_null(d, "opendir '%s': %s", dir, strerror(errno));
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			n++;
-	}
-	closedir(d);
-	return n;
-}
 
 /* A plan whose only field that matters is .output = tmpdir/name. */
 static struct compile_plan
@@ -84,7 +41,7 @@ plan_for(char *buf, size_t size, const char *name)
 	struct compile_plan plan;
 
 	memset(&plan, 0, sizeof(plan));
-	snprintf(buf, size, "%s/%s", tmpdir, name);
+	tu_path(buf, size, tmpdir, name);
 	plan.output = buf;
 	return plan;
 }
@@ -99,23 +56,11 @@ set_file(Clustcc__OutputFile *f, char *name, uint8_t *data, size_t len)
 }
 
 static void
-write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	cr_assert_not_null(f, "fopen '%s': %s", path, strerror(errno));
-	cr_assert_geq(fputs(text, f), 0);
-	cr_assert_eq(fclose(f), 0);
-}
-
-static void
 assert_content(const char *path, const void *want, size_t want_len)
 {
-	char *data = NULL;
 	size_t len = 0;
+	char *data = tu_read_file(path, &len);
 
-	cr_assert_eq(fileio_read_all(path, 1 << 20, &data, &len, NULL), CC_OK,
-	             "cannot read '%s'", path);
 	cr_assert_eq(len, want_len, "'%s': %zu bytes, want %zu", path, len,
 	             want_len);
 	cr_assert_arr_eq(data, want, want_len);
@@ -141,7 +86,7 @@ Test(output, object_is_written_with_its_bytes_and_gcc_mode)
 	cr_assert_eq(stat(path, &st), 0);
 	cr_assert_eq(st.st_mode & 07777, 0640, "mode %04o",
 	             (unsigned)(st.st_mode & 07777));
-	cr_assert_eq(count_entries(tmpdir), 1, "temporary file left behind");
+	cr_assert_eq(tu_count_entries(tmpdir), 1, "temporary file left behind");
 
 	/* Overwrites an old object, under another umask. */
 	umask(022);
@@ -174,7 +119,7 @@ Test(output, unexpected_file_is_eproto_and_writes_nothing)
 		             "'%s' accepted", names[i]);
 		cr_assert_not_null(strstr(err.msg, names[i]), "msg: %s",
 		                   err.msg);
-		cr_assert_eq(count_entries(tmpdir), 0,
+		cr_assert_eq(tu_count_entries(tmpdir), 0,
 		             "something was written for '%s'", names[i]);
 	}
 }
@@ -189,7 +134,7 @@ Test(output, success_without_object_is_eproto)
 	res.exit_code = 0;
 	cr_assert_eq(output_write(&plan, &res, &err), CC_EPROTO);
 	cr_assert_not_null(strstr(err.msg, path), "msg: %s", err.msg);
-	cr_assert_eq(count_entries(tmpdir), 0);
+	cr_assert_eq(tu_count_entries(tmpdir), 0);
 }
 
 Test(output, failed_compile_leaves_existing_object_untouched)
@@ -201,7 +146,7 @@ Test(output, failed_compile_leaves_existing_object_untouched)
 	struct compile_plan plan = plan_for(path, sizeof(path), "main.o");
 	struct stat before, after;
 
-	write_text(path, "old object");
+	tu_write_text(path, "old object");
 	cr_assert_eq(stat(path, &before), 0);
 	set_file(&of, s_out_o, s_obj, sizeof(s_obj));
 	res.exit_code = 1;
@@ -211,14 +156,14 @@ Test(output, failed_compile_leaves_existing_object_untouched)
 	assert_content(path, "old object", strlen("old object"));
 	cr_assert_eq(stat(path, &after), 0);
 	cr_assert_eq(before.st_ino, after.st_ino, "object was replaced");
-	cr_assert_eq(count_entries(tmpdir), 1);
+	cr_assert_eq(tu_count_entries(tmpdir), 1);
 
 	/* Nor is one created where there was none. */
 	res.n_outputs = 0;
 	res.exit_code = 4;
 	cr_assert_eq(unlink(path), 0);
 	cr_assert_eq(output_write(&plan, &res, NULL), CC_OK);
-	cr_assert_eq(count_entries(tmpdir), 0);
+	cr_assert_eq(tu_count_entries(tmpdir), 0);
 }
 
 Test(output, unwritable_destination_is_an_error_naming_it)

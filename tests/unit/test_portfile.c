@@ -6,7 +6,6 @@
 #include "portfile.h"
 
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,7 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char tmpdir[] = "/tmp/clustcc-test-portfile.XXXXXX";
+#include "testutil.h"
+
+static char *tmpdir;
 static char path[4096];
 
 #define TOKEN_A \
@@ -27,57 +28,31 @@ static char path[4096];
 	"\npid 4711\n"
 
 static void
-rm_tree(const char *dir)
-{
-	char sub[4096];
-	struct dirent *e;
-	struct stat st;
-	DIR *d = opendir(dir);
-
-	if (!d)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
-		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-			rm_tree(sub);
-		else
-			unlink(sub);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
-static void
 setup(void)
 {
-	cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp: %s", strerror(errno));
-	snprintf(path, sizeof(path), "%s/port", tmpdir);
+	tmpdir = tu_tmpdir_new("portfile");
+	tu_path(path, sizeof(path), tmpdir, "port");
 }
 
 static void
 teardown(void)
 {
-	rm_tree(tmpdir);
+	tu_tmpdir_free(tmpdir);
 }
 
 TestSuite(portfile, .init = setup, .fini = teardown);
 
+/* Write the port file under test. */
 static void
 put(const void *data, size_t len)
 {
-	FILE *f = fopen(path, "wb");
-
-	cr_assert_not_null(f, "fopen '%s': %s", path, strerror(errno));
-	cr_assert_eq(fwrite(data, 1, len, f), len);
-	cr_assert_eq(fclose(f), 0);
+	tu_write_file(path, data, len);
 }
 
 static void
 put_str(const char *s)
 {
-	put(s, strlen(s));
+	tu_write_text(path, s);
 }
 
 static bool
@@ -151,18 +126,13 @@ Test(portfile, publish_then_read_round_trips)
 Test(portfile, publish_writes_documented_format)
 {
 	struct portfile pf;
-	char buf[1024];
-	FILE *f;
-	size_t n;
+	char *data;
 
 	fill(&pf, "tcp://node12:45123", TOKEN_A, 4711);
 	cr_assert_eq(portfile_publish(path, &pf, NULL), CC_OK);
-	f = fopen(path, "rb");
-	cr_assert_not_null(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	cr_assert_eq(fclose(f), 0);
-	buf[n] = '\0';
-	cr_assert_str_eq(buf, GOOD_FILE);
+	data = tu_read_file(path, NULL);
+	cr_assert_str_eq(data, GOOD_FILE);
+	free(data);
 }
 
 Test(portfile, publish_is_0600_whatever_the_umask)
@@ -200,7 +170,7 @@ Test(portfile, publish_into_missing_dir_names_file)
 	struct portfile pf;
 	struct cc_err err;
 
-	snprintf(path, sizeof(path), "%s/nosuch/port", tmpdir);
+	tu_path(path, sizeof(path), tmpdir, "nosuch/port");
 	fill(&pf, "tcp://h:1", TOKEN_A, 1);
 	cr_assert_eq(portfile_publish(path, &pf, &err), CC_ESYS);
 	cr_assert_not_null(strstr(err.msg, path), "msg: %s", err.msg);

@@ -13,7 +13,6 @@
 #include "runner.h"
 
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,10 +23,11 @@
 
 #include "fileio.h"
 #include "monotime.h"
+#include "testutil.h"
 
 #define MAX_MSG (64u << 20)
 
-static char tmpdir[] = "/tmp/clustcc-test-runner.XXXXXX";
+static char *tmpdir;
 static char scratch_root[4096];
 static char *gcc_path; /* realpath of /usr/bin/gcc */
 
@@ -35,33 +35,10 @@ static char s_o2[] = "-O2";
 static char s_c[] = "c";
 
 static void
-rm_tree(const char *path)
-{
-	char sub[4096];
-	struct dirent *e;
-	struct stat st;
-	DIR *d = opendir(path);
-
-	if (!d)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-			rm_tree(sub);
-		else
-			unlink(sub);
-	}
-	closedir(d);
-	rmdir(path);
-}
-
-static void
 setup(void)
 {
-	cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp: %s", strerror(errno));
-	snprintf(scratch_root, sizeof(scratch_root), "%s/scratch", tmpdir);
+	tmpdir = tu_tmpdir_new("runner");
+	tu_path(scratch_root, sizeof(scratch_root), tmpdir, "scratch");
 	cr_assert_eq(mkdir(scratch_root, 0700), 0);
 	gcc_path = realpath("/usr/bin/gcc", NULL);
 	cr_assert_not_null(gcc_path, "realpath /usr/bin/gcc: %s",
@@ -72,28 +49,18 @@ static void
 teardown(void)
 {
 	free(gcc_path);
-	rm_tree(tmpdir);
+	tu_tmpdir_free(tmpdir);
 }
 
 TestSuite(runner, .init = setup, .fini = teardown);
 
 static void
-in_tmp(char *buf, size_t size, const char *name)
-{
-	snprintf(buf, size, "%s/%s", tmpdir, name);
-}
-
-static void
 write_text(const char *name, const char *text, mode_t mode)
 {
 	char path[4096];
-	FILE *f;
 
-	in_tmp(path, sizeof(path), name);
-	f = fopen(path, "w");
-	cr_assert_not_null(f, "fopen '%s': %s", path, strerror(errno));
-	cr_assert_geq(fputs(text, f), 0);
-	cr_assert_eq(fclose(f), 0);
+	tu_path(path, sizeof(path), tmpdir, name);
+	tu_write_text(path, text);
 	cr_assert_eq(chmod(path, mode), 0);
 }
 
@@ -105,22 +72,6 @@ sh_in_tmp(const char *cmd)
 
 	snprintf(line, sizeof(line), "cd '%s' && %s", tmpdir, cmd);
 	cr_assert_eq(system(line), 0, "failed: %s", line);
-}
-
-static int
-count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	cr_assert_not_null(d, "opendir '%s': %s", dir, strerror(errno));
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			n++;
-	}
-	closedir(d);
-	return n;
 }
 
 /* A job built by hand; every pointer is borrowed from this struct. */
@@ -158,7 +109,7 @@ fixture_init(struct fixture *f, char *compiler, const char *ifile)
 	clustcc__worker_job__init(&f->job);
 	clustcc__compile_request__init(&f->c);
 	identify(&f->id, compiler);
-	in_tmp(path, sizeof(path), ifile);
+	tu_path(path, sizeof(path), tmpdir, ifile);
 	cr_assert_eq(fileio_read_all(path, MAX_MSG, &f->source, &len, NULL),
 	             CC_OK, "cannot read '%s'", path);
 	f->args[0] = s_o2;
@@ -232,14 +183,15 @@ run_job(const Clustcc__WorkerJob *job, int64_t deadline_ms,
 	        codec_refusal_name(refusal));
 	cr_assert_not_null(r);
 	cr_assert_eq(runner_job_id(r), job->job_id);
-	cr_assert_eq(count_entries(scratch_root), 1, "no scratch dir");
+	cr_assert_eq(tu_count_entries(scratch_root), 1, "no scratch dir");
 	ms = wait_done(r, deadline_ms);
 	cr_assert_eq(runner_finish(r, 3, MAX_MSG, &buf, &len), CC_OK);
 	cr_assert_eq(codec_unpack_worker_result(buf, len, out, &err), CC_OK,
 	             "%s", err.msg);
 	free(buf);
 	cr_assert_eq((*out)->job_id, job->job_id);
-	cr_assert_eq(count_entries(scratch_root), 0, "scratch dir left behind");
+	cr_assert_eq(tu_count_entries(scratch_root), 0,
+	             "scratch dir left behind");
 	return ms;
 }
 
@@ -277,7 +229,7 @@ Test(runner, object_is_identical_to_a_local_compile)
 	snprintf(cmd, sizeof(cmd), "'%s' -O2 -x cpp-output -c t.i -o local.o",
 	         gcc_path);
 	sh_in_tmp(cmd);
-	in_tmp(path, sizeof(path), "local.o");
+	tu_path(path, sizeof(path), tmpdir, "local.o");
 	cr_assert_eq(fileio_read_all(path, MAX_MSG, &local, &local_len, NULL),
 	             CC_OK);
 
@@ -350,7 +302,7 @@ expect_refused_at_start(const Clustcc__WorkerJob *job, int code,
 	             codec_refusal_name(refusal), codec_refusal_name(want));
 	cr_assert_not_null(strstr(err.msg, in_msg), "msg '%s' lacks '%s'",
 	                   err.msg, in_msg);
-	cr_assert_eq(count_entries(scratch_root), 0, "left files behind");
+	cr_assert_eq(tu_count_entries(scratch_root), 0, "left files behind");
 }
 
 Test(runner, different_compiler_is_a_mismatch)
@@ -431,7 +383,7 @@ local_object(size_t *len)
 
 	snprintf(cmd, sizeof(cmd), "'%s' -O2 -c t.c -o local.o", gcc_path);
 	sh_in_tmp(cmd);
-	in_tmp(path, sizeof(path), "local.o");
+	tu_path(path, sizeof(path), tmpdir, "local.o");
 	cr_assert_eq(fileio_read_all(path, MAX_MSG, &data, len, NULL), CC_OK);
 	return data;
 }
@@ -534,7 +486,7 @@ read_pid(const char *name)
 	long pid = 0;
 	FILE *f;
 
-	in_tmp(path, sizeof(path), name);
+	tu_path(path, sizeof(path), tmpdir, name);
 	f = fopen(path, "r");
 	cr_assert_not_null(f, "no pid file '%s'", path);
 	cr_assert_eq(fscanf(f, "%ld", &pid), 1);
@@ -588,7 +540,7 @@ Test(runner, hung_compiler_is_killed_at_its_deadline)
 	           "#!/bin/sh\nsleep 30 &\necho $! > ../../sleep.pid\nwait\n",
 	           0755);
 	write_text("t.i", "# 1 \"t.c\"\nint x;\n", 0644);
-	in_tmp(script, sizeof(script), "hang.sh");
+	tu_path(script, sizeof(script), tmpdir, "hang.sh");
 	fixture_init(&f, script, "t.i");
 	f.job.timeout_ms = 200;
 	ms = run_job(&f.job, 5000, &res);
@@ -610,7 +562,7 @@ Test(runner, compiler_killed_by_a_signal_is_worker_failed)
 
 	write_text("crash.sh", "#!/bin/sh\nkill -SEGV $$\n", 0755);
 	write_text("t.i", "# 1 \"t.c\"\nint x;\n", 0644);
-	in_tmp(script, sizeof(script), "crash.sh");
+	tu_path(script, sizeof(script), tmpdir, "crash.sh");
 	fixture_init(&f, script, "t.i");
 	(void)run_job(&f.job, 10000, &res);
 	cr_assert_eq(res->refusal, CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED);
@@ -631,7 +583,7 @@ Test(runner, abort_kills_the_compiler_and_removes_its_dir)
 
 	write_text("hang.sh", "#!/bin/sh\nsleep 30\n", 0755);
 	write_text("t.i", "int x;\n", 0644);
-	in_tmp(script, sizeof(script), "hang.sh");
+	tu_path(script, sizeof(script), tmpdir, "hang.sh");
 	fixture_init(&f, script, "t.i");
 	f.job.timeout_ms = 0; /* no deadline */
 	cr_assert_eq(
@@ -644,7 +596,7 @@ Test(runner, abort_kills_the_compiler_and_removes_its_dir)
 	start = monotime_ms();
 	runner_abort(r);
 	cr_assert_lt(monotime_ms() - start, 5000);
-	cr_assert_eq(count_entries(scratch_root), 0);
+	cr_assert_eq(tu_count_entries(scratch_root), 0);
 	runner_abort(NULL);
 	fixture_release(&f);
 }
@@ -684,7 +636,7 @@ Test(runner, client_env_is_filtered_and_applied)
 	cr_assert_eq(setenv("PATH", "/usr/bin:/bin", 1), 0);
 	write_text("env.sh", "#!/bin/sh\n/usr/bin/env\n", 0755);
 	write_text("t.i", "int x;\n", 0644);
-	in_tmp(script, sizeof(script), "env.sh");
+	tu_path(script, sizeof(script), tmpdir, "env.sh");
 	fixture_init(&f, script, "t.i");
 	f.c.env = env;
 	f.c.n_env = sizeof(env) / sizeof(env[0]);

@@ -7,7 +7,6 @@
 #include "scratch.h"
 
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,41 +14,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char tmpdir[] = "/tmp/clustcc-test-scratch.XXXXXX";
+#include "testutil.h"
 
-static void
-rm_tree(const char *path)
-{
-	char sub[4096];
-	struct dirent *e;
-	struct stat st;
-	DIR *d = opendir(path);
-
-	if (!d)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-			rm_tree(sub);
-		else
-			unlink(sub);
-	}
-	closedir(d);
-	rmdir(path);
-}
+static char *tmpdir;
 
 static void
 setup(void)
 {
-	cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp: %s", strerror(errno));
+	tmpdir = tu_tmpdir_new("scratch");
 }
 
 static void
 teardown(void)
 {
-	rm_tree(tmpdir);
+	tu_tmpdir_free(tmpdir);
 }
 
 TestSuite(scratch, .init = setup, .fini = teardown);
@@ -58,13 +36,9 @@ static void
 write_file(const char *dir, const char *name, const char *text)
 {
 	char path[4096];
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	cr_assert_not_null(f, "fopen '%s': %s", path, strerror(errno));
-	cr_assert_geq(fputs(text, f), 0);
-	cr_assert_eq(fclose(f), 0);
+	tu_path(path, sizeof(path), dir, name);
+	tu_write_text(path, text);
 }
 
 static bool
@@ -141,7 +115,7 @@ Test(scratch, remove_does_not_follow_symlinks_out)
 	char outside[4200], link_path[4200], outside_dir[4096];
 	char *dir = NULL;
 
-	snprintf(outside_dir, sizeof(outside_dir), "%s/keep", tmpdir);
+	tu_path(outside_dir, sizeof(outside_dir), tmpdir, "keep");
 	cr_assert_eq(mkdir(outside_dir, 0700), 0);
 	write_file(outside_dir, "precious", "do not delete");
 	snprintf(outside, sizeof(outside), "%s/precious", outside_dir);
