@@ -5,7 +5,10 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config git jq
       openmpi-bin libopenmpi-dev
       libnng-dev libprotobuf-c-dev protobuf-c-compiler
-      libcjson-dev libcriterion-dev)
+      libcjson-dev libcriterion-dev
+      # third-party sources for tests/integration/third_party.sh (binutils'
+      # tarball is .tar.xz; its bfd is configured --with-system-zlib)
+      binutils-source googletest xz-utils zlib1g-dev)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
