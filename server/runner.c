@@ -347,7 +347,9 @@ start_shipped(struct runner *r, struct cc_err *err)
 		r->refusal = CLUSTCC__REFUSAL__REFUSAL_NOT_EXACT;
 		return cc_err_set(
 		        err, CC_EINVAL,
-		        "debug info needs exact mode, and '%s' is not visible here with the same content (cfg shipped_debug)",
+		        "debug info needs exact mode, which is %s for '%s' (cfg shipped_debug allows -g in shipped mode)",
+		        r->opts.exact_mode ? "not possible here"
+		                           : "switched off (cfg exact_mode)",
 		        r->req->cwd);
 	}
 	map = malloc(size);
