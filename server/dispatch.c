@@ -27,6 +27,7 @@
 #include "slots.h"
 
 #define MAX_LOCAL_REASONS 64
+#define REFUSAL_KINDS     16
 #define IDLE_POLL_MS      200
 #define STOP_WAIT_MS      10000
 
@@ -51,7 +52,9 @@ struct head {
 	struct runner_opts runner_opts;
 	bool draining;
 	int64_t start_ms;
-	uint64_t received, completed, refused_draining, refused_busy;
+	uint64_t received, completed;
+	uint64_t
+	        refused[REFUSAL_KINDS]; /* by the head or a worker, by reason */
 	struct reason_count reasons[MAX_LOCAL_REASONS];
 	size_t n_reasons;
 };
@@ -120,16 +123,25 @@ count_reason(struct head *h, const char *name)
 	h->reasons[h->n_reasons++].count = 1;
 }
 
+static void
+count_refusal(struct head *h, Clustcc__Refusal why)
+{
+	if ((unsigned)why < REFUSAL_KINDS)
+		h->refused[why]++;
+}
+
 static uint64_t
 refused_total(struct head *h, Clustcc__Refusal why)
 {
-	uint64_t n = frontend_refused(h->ctx->fe, why);
+	return frontend_refused(h->ctx->fe, why) + h->refused[why];
+}
 
-	if (why == CLUSTCC__REFUSAL__REFUSAL_DRAINING)
-		n += h->refused_draining;
-	if (why == CLUSTCC__REFUSAL__REFUSAL_BUSY)
-		n += h->refused_busy;
-	return n;
+/* A worker's refusal is a failure of the rank, or a policy decision. */
+static bool
+is_failure(Clustcc__Refusal why)
+{
+	return why == CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED ||
+	       why == CLUSTCC__REFUSAL__REFUSAL_INTERNAL;
 }
 
 static void
@@ -140,8 +152,9 @@ answer_status(struct head *h, struct job *job)
 	int n = slots_nranks(h->slots);
 	Clustcc__RankStatus *ranks = calloc((size_t)n, sizeof(*ranks));
 	Clustcc__RankStatus **rank_ptrs = calloc((size_t)n, sizeof(*rank_ptrs));
-	Clustcc__ReasonCount refusals[16], local[MAX_LOCAL_REASONS];
-	Clustcc__ReasonCount *refusal_ptrs[16], *local_ptrs[MAX_LOCAL_REASONS];
+	Clustcc__ReasonCount refusals[REFUSAL_KINDS], local[MAX_LOCAL_REASONS];
+	Clustcc__ReasonCount *refusal_ptrs[REFUSAL_KINDS];
+	Clustcc__ReasonCount *local_ptrs[MAX_LOCAL_REASONS];
 
 	if (!ranks || !rank_ptrs) {
 		free(ranks);
@@ -242,13 +255,13 @@ static void
 enqueue_compile(struct head *h, struct job *job)
 {
 	if (h->draining) {
-		h->refused_draining++;
+		count_refusal(h, CLUSTCC__REFUSAL__REFUSAL_DRAINING);
 		reply_refusal(h, job, CLUSTCC__REFUSAL__REFUSAL_DRAINING,
 		              "server is draining");
 		return;
 	}
 	if (h->n_pending >= (size_t)h->cfg->max_queued_jobs) {
-		h->refused_busy++;
+		count_refusal(h, CLUSTCC__REFUSAL__REFUSAL_BUSY);
 		reply_refusal(h, job, CLUSTCC__REFUSAL__REFUSAL_BUSY,
 		              "compile queue is full");
 		return;
@@ -417,8 +430,14 @@ complete(struct head *h, int rank, const uint8_t *buf, size_t len)
 		codec_free(wr);
 		return;
 	}
-	slots_finish(h->slots, job->rank,
-	             wr->refusal == CLUSTCC__REFUSAL__REFUSAL_NONE);
+	if (wr->refusal == CLUSTCC__REFUSAL__REFUSAL_NONE ||
+	    is_failure(wr->refusal)) {
+		slots_finish(h->slots, job->rank,
+		             wr->refusal == CLUSTCC__REFUSAL__REFUSAL_NONE);
+	} else {
+		slots_release(h->slots, job->rank);
+		count_refusal(h, wr->refusal);
+	}
 	if (wr->refusal != CLUSTCC__REFUSAL__REFUSAL_NONE) {
 		log_warn("job %llu: rank %d: %s", (unsigned long long)job->id,
 		         job->rank, wr->message);

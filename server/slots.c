@@ -82,12 +82,18 @@ slots_start(struct slots *s, int rank)
 }
 
 void
-slots_finish(struct slots *s, int rank, bool ok)
+slots_release(struct slots *s, int rank)
 {
 	if (s->ranks[rank].running > 0) {
 		s->ranks[rank].running--;
 		s->running--;
 	}
+}
+
+void
+slots_finish(struct slots *s, int rank, bool ok)
+{
+	slots_release(s, rank);
 	if (ok)
 		s->ranks[rank].done++;
 	else

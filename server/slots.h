@@ -33,6 +33,9 @@ int slots_pick(const struct slots *s);
 void slots_start(struct slots *s, int rank);
 void slots_finish(struct slots *s, int rank, bool ok);
 
+/* A job left rank without running by policy (a refusal): neither counts. */
+void slots_release(struct slots *s, int rank);
+
 int slots_nranks(const struct slots *s);
 int slots_running(const struct slots *s);
 const struct slots_rank *slots_rank(const struct slots *s, int rank);

@@ -120,5 +120,7 @@ echo "$r" >&2
 [ "$(echo "$r" | jq .not_exact)" = 1 ] || fail "-g in shipped mode not counted as not_exact"
 [ "$(echo "$r" | jq .shipped_diagnostics)" = 1 ] || fail "warnings in shipped mode not counted"
 [ "$(remote_done)" = 3 ] || fail "expected 3 remote compiles in shipped mode (2 clean, 1 with warnings)"
+[ "$(status_json | jq '[.ranks[].failed] | add')" = 0 ] || fail "a policy refusal counted as a failed job"
+[ "$(status_json | jq '.refusals.not_exact')" = 1 ] || fail "not_exact refusal not counted"
 stop_server
 note "PASS"

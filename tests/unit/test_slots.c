@@ -205,3 +205,20 @@ Test(slots, invalid_arguments_give_null)
 	slots_free(s);
 	slots_free(NULL);
 }
+
+Test(slots, release_frees_the_slot_without_counting)
+{
+	struct slots *s = slots_new(2, 0, 1);
+	const struct slots_rank *r;
+
+	cr_assert_not_null(s);
+	slots_start(s, 1);
+	cr_assert_eq(slots_pick(s), -1);
+	slots_release(s, 1);
+	r = slots_rank(s, 1);
+	cr_assert_eq(r->running, 0);
+	cr_assert_eq(r->done, 0);
+	cr_assert_eq(r->failed, 0);
+	cr_assert_eq(slots_pick(s), 1);
+	slots_free(s);
+}
