@@ -461,32 +461,14 @@ local_done(uint8_t *buf, size_t len, void *arg)
 	free(buf);
 }
 
-static bool
-poll_workers(struct head *h)
+/* transport_msg_fn: a message from a worker rank. */
+static void
+on_worker_msg(int src, int tag, const uint8_t *buf, size_t len, void *arg)
 {
-	bool any = false;
-
-	for (;;) {
-		uint8_t *buf = NULL;
-		size_t len = 0;
-		int src = 0, tag = 0;
-		bool got = false;
-		struct cc_err err;
-
-		if (transport_recv(h->ctx->t, &got, &src, &tag, &buf, &len,
-		                   &err) != CC_OK) {
-			log_error("%s", err.msg);
-			return any;
-		}
-		if (!got)
-			return any;
-		any = true;
-		if (tag == TRANSPORT_TAG_RESULT)
-			complete(h, src, buf, len);
-		else
-			log_warn("ignoring tag %d from rank %d", tag, src);
-		free(buf);
-	}
+	if (tag == TRANSPORT_TAG_RESULT)
+		complete(arg, src, buf, len);
+	else
+		log_warn("ignoring tag %d from rank %d", tag, src);
 }
 
 static bool
@@ -577,7 +559,7 @@ dispatch_run(const struct dispatch_ctx *ctx)
 		place_pending(&h);
 		active |= runset_poll(&h.local, 0, ctx->cfg->max_msg_bytes,
 		                      local_done, &h);
-		active |= poll_workers(&h);
+		active |= transport_recv_all(ctx->t, on_worker_msg, &h);
 		if (h.draining && !h.pending_head && h.n_inflight == 0)
 			break;
 		if (active)

@@ -197,6 +197,31 @@ transport_recv(struct transport *t, bool *got, int *src, int *tag,
 	return CC_OK;
 }
 
+bool
+transport_recv_all(struct transport *t, transport_msg_fn *fn, void *arg)
+{
+	bool any = false;
+
+	for (;;) {
+		uint8_t *buf = NULL;
+		size_t len = 0;
+		int src = 0, tag = 0;
+		bool got = false;
+		struct cc_err err;
+
+		if (transport_recv(t, &got, &src, &tag, &buf, &len, &err) !=
+		    CC_OK) {
+			log_error("%s", err.msg);
+			return any;
+		}
+		if (!got)
+			return any;
+		any = true;
+		fn(src, tag, buf, len, arg);
+		free(buf);
+	}
+}
+
 void
 transport_finalize(struct transport *t, int64_t wait_ms)
 {

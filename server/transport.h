@@ -49,6 +49,16 @@ int transport_progress(struct transport *t);
 int transport_recv(struct transport *t, bool *got, int *src, int *tag,
                    uint8_t **buf, size_t *len, struct cc_err *err);
 
+/* Called for a received message; buf (may be NULL) is freed after it. */
+typedef void transport_msg_fn(int src, int tag, const uint8_t *buf, size_t len,
+                              void *arg);
+
+/*
+ * Receive every message waiting now and hand each to fn. Returns true if
+ * there was any; receive errors are logged.
+ */
+bool transport_recv_all(struct transport *t, transport_msg_fn *fn, void *arg);
+
 /*
  * Finish pending sends (polling, at most wait_ms), MPI_Finalize, free.
  * NULL allowed.

@@ -71,34 +71,18 @@ start_job(struct worker *w, const uint8_t *buf, size_t len)
 	codec_free(job);
 }
 
-static bool
-poll_messages(struct worker *w)
+/* transport_msg_fn: a message from the head. */
+static void
+on_head_msg(int src, int tag, const uint8_t *buf, size_t len, void *arg)
 {
-	bool any = false;
+	struct worker *w = arg;
 
-	for (;;) {
-		uint8_t *buf = NULL;
-		size_t len = 0;
-		int src = 0, tag = 0;
-		bool got = false;
-		struct cc_err err;
-
-		if (transport_recv(w->t, &got, &src, &tag, &buf, &len, &err)) {
-			log_error("%s", err.msg);
-			return any;
-		}
-		if (!got)
-			return any;
-		any = true;
-		if (tag == TRANSPORT_TAG_JOB)
-			start_job(w, buf, len);
-		else if (tag == TRANSPORT_TAG_STOP)
-			w->stopping = true;
-		else
-			log_warn("ignoring message with tag %d from rank %d",
-			         tag, src);
-		free(buf);
-	}
+	if (tag == TRANSPORT_TAG_JOB)
+		start_job(w, buf, len);
+	else if (tag == TRANSPORT_TAG_STOP)
+		w->stopping = true;
+	else
+		log_warn("ignoring message with tag %d from rank %d", tag, src);
 }
 
 /* runset_done_fn: a finished compile goes back to the head. */
@@ -124,7 +108,7 @@ worker_run(struct transport *t, const struct cfg *cfg)
 	log_info("worker rank %d ready, %d slots", w.rank,
 	         cfg->worker_rank_cpus);
 	while (!w.stopping || w.running.n > 0) {
-		bool active = poll_messages(&w);
+		bool active = transport_recv_all(t, on_head_msg, &w);
 
 		active |= runset_poll(&w.running, w.rank, cfg->max_msg_bytes,
 		                      result_done, &w);
