@@ -136,12 +136,22 @@ refused_total(struct head *h, Clustcc__Refusal why)
 	return frontend_refused(h->ctx->fe, why) + h->refused[why];
 }
 
-/* A worker's refusal is a failure of the rank, or a policy decision. */
-static bool
-is_failure(Clustcc__Refusal why)
+/*
+ * A job left rank: done, failed (the rank could not run it), or refused by
+ * policy (compiler mismatch, not_exact, ...), which is no failure.
+ */
+static void
+end_on_rank(struct head *h, int rank, Clustcc__Refusal why)
 {
-	return why == CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED ||
-	       why == CLUSTCC__REFUSAL__REFUSAL_INTERNAL;
+	if (why == CLUSTCC__REFUSAL__REFUSAL_NONE ||
+	    why == CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED ||
+	    why == CLUSTCC__REFUSAL__REFUSAL_INTERNAL) {
+		slots_finish(h->slots, rank,
+		             why == CLUSTCC__REFUSAL__REFUSAL_NONE);
+		return;
+	}
+	slots_release(h->slots, rank);
+	count_refusal(h, why);
 }
 
 static void
@@ -363,10 +373,10 @@ place(struct head *h, struct job *job, int rank)
 	rc = rank == 0 ? run_on_head(h, &wj, &err, &why)
 	               : send_to_worker(h, rank, &wj, &err);
 	if (rc != CC_OK) {
-		log_warn("job %llu: cannot start on rank %d: %s",
+		log_info("job %llu: not started on rank %d: %s",
 		         (unsigned long long)job->id, rank, err.msg);
 		slots_start(h->slots, rank);
-		slots_finish(h->slots, rank, false);
+		end_on_rank(h, rank, why);
 		reply_refusal(h, job, why, err.msg);
 		return;
 	}
@@ -430,14 +440,7 @@ complete(struct head *h, int rank, const uint8_t *buf, size_t len)
 		codec_free(wr);
 		return;
 	}
-	if (wr->refusal == CLUSTCC__REFUSAL__REFUSAL_NONE ||
-	    is_failure(wr->refusal)) {
-		slots_finish(h->slots, job->rank,
-		             wr->refusal == CLUSTCC__REFUSAL__REFUSAL_NONE);
-	} else {
-		slots_release(h->slots, job->rank);
-		count_refusal(h, wr->refusal);
-	}
+	end_on_rank(h, job->rank, wr->refusal);
 	if (wr->refusal != CLUSTCC__REFUSAL__REFUSAL_NONE) {
 		log_warn("job %llu: rank %d: %s", (unsigned long long)job->id,
 		         job->rank, wr->message);
