@@ -141,14 +141,17 @@ notify(const struct portfile *pf, enum fallback_reason reason)
 	Clustcc__LocalNotice notice = CLUSTCC__LOCAL_NOTICE__INIT;
 	Clustcc__Response *resp = NULL;
 	struct cc_err err;
+	int rc;
 
 	notice.reason = (char *)fallback_reason_name(reason);
 	req.body_case = CLUSTCC__REQUEST__BODY_LOCAL;
 	req.local = &notice;
-	if (rpc_call(pf, &req, NOTICE_TIMEOUT_MS, 1 << 16, &resp, &err) !=
-	    CC_OK)
+	rc = rpc_call(pf, &req, NOTICE_TIMEOUT_MS, 1 << 16, &resp, &err);
+	if (rc != CC_OK)
 		log_info("could not tell the head about a local compile: %s",
 		         err.msg);
+	if (rc == CC_ENNG)
+		rpc_mark_down(pf);
 	codec_free(resp);
 }
 

@@ -360,6 +360,8 @@ send_compile(struct wrapper *w)
 	rc = rpc_call(&w->pf, &req, timeout_ms(), DEFAULT_MAX_BYTES, &w->resp,
 	              &err);
 	w->reply_us = monotime_us();
+	if (rc == CC_ENNG)
+		rpc_mark_down(&w->pf);
 	free(cc_args);
 	free(exact_args);
 	if (rc != CC_OK)
@@ -465,7 +467,7 @@ main(int argc, char **argv)
 	setup_log(&w);
 	parse_invocation(&w, argc, argv);
 	rc = rpc_find_server(NULL, &w.pf, &err);
-	w.have_server = rc == CC_OK;
+	w.have_server = rc == CC_OK && !rpc_server_down(&w.pf);
 	if (env_flag("CLUSTCC_DISABLE"))
 		run_local(&w, FALLBACK_DISABLED, NULL);
 	if (argv_classify(w.argc, w.args, w.cc.cxx, &w.plan, &why) != CC_OK)
@@ -479,5 +481,9 @@ main(int argc, char **argv)
 		run_local(&w, FALLBACK_NO_PORT_FILE, err.msg);
 	if (rc != CC_OK)
 		run_local(&w, FALLBACK_BAD_PORT_FILE, err.msg);
+	if (!w.have_server)
+		run_local(
+		        &w, FALLBACK_CONNECT_FAILED,
+		        "the server was unreachable moments ago; not retried for 30 s");
 	compile_remote(&w);
 }

@@ -2,16 +2,34 @@
  * rpc.c - nng REQ client. The REQ socket's automatic resend is disabled:
  * a compile may legitimately take minutes, and a resent request would run
  * the compile twice. The deadline is the receive timeout.
+ *
+ * nng's blocking dial has no timeout of its own: to a host that is gone
+ * (a port file left by an allocation that ended) it waits for the kernel's
+ * SYN retries, about two minutes, on every compile. So a tcp endpoint is
+ * first probed with a non-blocking connect bounded by CONNECT_TIMEOUT_MS.
  */
 #define LOG_MODULE "rpc"
 #include "rpc.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "log.h"
+
+#define CONNECT_TIMEOUT_MS 3000
 
 static int
 nng_fail(struct cc_err *err, int code, int rv, const char *what,
@@ -23,12 +41,97 @@ nng_fail(struct cc_err *err, int code, int rv, const char *what,
 	return code;
 }
 
+/* Split "tcp://host:port" ("[v6]:port" too); false if not tcp. */
+static bool
+tcp_host_port(const char *url, char *host, size_t hsize, char *port,
+              size_t psize)
+{
+	const char *h, *colon;
+	size_t hlen;
+
+	if (strncmp(url, "tcp://", 6) != 0)
+		return false;
+	h = url + 6;
+	colon = strrchr(h, ':');
+	if (!colon)
+		return false;
+	hlen = (size_t)(colon - h);
+	if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
+		h++;
+		hlen -= 2;
+	}
+	if (hlen == 0 || hlen >= hsize || strlen(colon + 1) >= psize)
+		return false;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	snprintf(port, psize, "%s", colon + 1);
+	return true;
+}
+
+/* One non-blocking connect to ai, waiting at most timeout_ms. */
+static bool
+connect_within(const struct addrinfo *ai, int timeout_ms)
+{
+	int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+	struct pollfd pfd;
+	int soerr = 0, ok = 0;
+	socklen_t len = sizeof(soerr);
+
+	if (fd < 0)
+		return false;
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) == 0) {
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+			ok = 1;
+		} else if (errno == EINPROGRESS) {
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			ok = poll(&pfd, 1, timeout_ms) == 1 &&
+			     getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr,
+			                &len) == 0 &&
+			     soerr == 0;
+		}
+	}
+	close(fd);
+	return ok;
+}
+
+/* For tcp: is something listening there, found within timeout_ms? */
+static int
+probe(const char *url, int timeout_ms, struct cc_err *err)
+{
+	char host[256], port[32];
+	struct addrinfo hints, *res = NULL;
+	bool ok = false;
+
+	if (!tcp_host_port(url, host, sizeof(host), port, sizeof(port)))
+		return CC_OK; /* ipc and others fail fast by themselves */
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, port, &hints, &res) != 0)
+		return cc_err_set(err, CC_ENNG, "cannot resolve '%s'", url);
+	for (struct addrinfo *ai = res; ai && !ok; ai = ai->ai_next)
+		ok = connect_within(ai, timeout_ms);
+	freeaddrinfo(res);
+	if (!ok)
+		return cc_err_set(err, CC_ENNG,
+		                  "cannot connect to '%s' within %d ms", url,
+		                  timeout_ms);
+	return CC_OK;
+}
+
 static int
 open_socket(nng_socket *sock, const char *url, int64_t timeout_ms,
             size_t max_bytes, struct cc_err *err)
 {
-	int rv = nng_req0_open(sock);
+	int rv, rc;
 
+	rc = probe(url,
+	           timeout_ms < CONNECT_TIMEOUT_MS ? (int)timeout_ms
+	                                           : CONNECT_TIMEOUT_MS,
+	           err);
+	if (rc != CC_OK)
+		return rc;
+	rv = nng_req0_open(sock);
 	if (rv != 0)
 		return nng_fail(err, CC_ENNG, rv, "cannot open socket for",
 		                url);
@@ -109,4 +212,38 @@ rpc_find_server(const char *path, struct portfile *pf, struct cc_err *err)
 		        err, CC_ENOENT,
 		        "no port file: set CLUSTCC_PORT_FILE or give the config");
 	return portfile_read(path, pf, err);
+}
+
+static void
+down_marker(const struct portfile *pf, char *path, size_t size)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(path, size, "%s/clustcc-%ld-%.16s.down",
+	         tmp && tmp[0] ? tmp : "/tmp", (long)getuid(), pf->token);
+}
+
+bool
+rpc_server_down(const struct portfile *pf)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	down_marker(pf, path, sizeof(path));
+	return stat(path, &st) == 0 &&
+	       time(NULL) - st.st_mtime < RPC_DOWN_SECONDS;
+}
+
+void
+rpc_mark_down(const struct portfile *pf)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	down_marker(pf, path, sizeof(path));
+	/* Re-created, not just opened: its mtime is the time of the failure. */
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
 }

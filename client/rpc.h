@@ -6,6 +6,7 @@
 #ifndef CLUSTCC_CLIENT_RPC_H
 #define CLUSTCC_CLIENT_RPC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,5 +32,19 @@ int rpc_call(const struct portfile *pf, Clustcc__Request *req,
  * path is NULL. CC_ENOENT when neither names an existing file.
  */
 int rpc_find_server(const char *path, struct portfile *pf, struct cc_err *err);
+
+/*
+ * A server that could not be reached is not tried again for
+ * RPC_DOWN_SECONDS by any wrapper of this user on this node (a marker file
+ * in $TMPDIR named for the server's token), so a build facing a stale port
+ * file pays the connect timeout once, not once per compile.
+ */
+#define RPC_DOWN_SECONDS 30
+
+/* True if pf's server was marked unreachable less than RPC_DOWN_SECONDS ago. */
+bool rpc_server_down(const struct portfile *pf);
+
+/* Mark pf's server unreachable (best effort: errors are ignored). */
+void rpc_mark_down(const struct portfile *pf);
 
 #endif
