@@ -71,6 +71,7 @@ run_cpp(const char *compiler, const struct compile_plan *plan,
 		return cc_err_set(err, CC_ENOMEM, "out of memory");
 	opts.argv = argv;
 	opts.stderr_path = p->diag;
+	opts.in_caller_group = true; /* a Ctrl-C at the terminal stops it too */
 	rc = child_run(&opts, 0, exit_code, err);
 	free((void *)argv);
 	return rc;
