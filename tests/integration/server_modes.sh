@@ -53,4 +53,18 @@ wait "$SERVER_PID" || rc=$?
 SERVER_PID=
 [ "$rc" = 0 ] || { cat "$T/mpirun.out" >&2; fail "server exited $rc after SIGTERM"; }
 [ ! -e "$T/port" ] || fail "port file left after SIGTERM"
+
+note "unusable scratch directory on the workers: compiles fall back, build identical"
+make -s -C "$P" clean
+write_config 2 1 0
+sed -i "s|\"scratch_dir\": \"$T\"|\"scratch_dir\": \"$T/no/such/dir\"|" "$T/cfg.json"
+grep -q no/such/dir "$T/cfg.json" || fail "test setup: scratch_dir not replaced"
+start_server 3
+make -s -C "$P" -j4 CC="$BIN/clustcc-gcc gcc" > /dev/null
+save_outputs "$P" "$T/noscratch"
+same_outputs "$T/local" "$T/noscratch"
+failed=$(status_json | jq '[.ranks[].failed] | add')
+[ "$failed" = "$nsrc" ] || fail "$failed of $nsrc compiles counted as failed on the workers"
+[ "$(status_json | jq '.local_reasons.worker_failed')" = "$nsrc" ] || fail "local reason worker_failed not counted"
+stop_server
 note "PASS"
