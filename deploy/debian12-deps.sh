@@ -2,7 +2,7 @@
 # Install everything clustcc needs to build and test on Debian 12 (as root,
 # or with sudo). Idempotent: skips apt when every package is present.
 set -euo pipefail
-PKGS=(build-essential cmake pkg-config git jq
+PKGS=(build-essential cmake pkg-config git jq procps bsdutils
       openmpi-bin libopenmpi-dev
       libnng-dev libprotobuf-c-dev protobuf-c-compiler
       libcjson-dev libcriterion-dev
