@@ -16,25 +16,28 @@ static void
 print_table(const Clustcc__StatusReply *st)
 {
 	unsigned long long slots = 0, running = 0, done = 0, failed = 0;
+	unsigned long long exact = 0;
 
 	printf("clustcc-server %s, pid %u, up %.1f s%s\n", st->version, st->pid,
 	       (double)st->uptime_ms / 1000.0,
 	       st->draining ? ", DRAINING" : "");
-	printf("%6s %6s %8s %10s %8s\n", "rank", "slots", "running", "done",
-	       "failed");
+	printf("%6s %6s %8s %10s %8s %10s\n", "rank", "slots", "running",
+	       "done", "failed", "exact");
 	for (size_t i = 0; i < st->n_ranks; i++) {
 		const Clustcc__RankStatus *r = st->ranks[i];
 
-		printf("%6u %6u %8u %10llu %8llu\n", r->rank, r->slots,
+		printf("%6u %6u %8u %10llu %8llu %10llu\n", r->rank, r->slots,
 		       r->running, (unsigned long long)r->done,
-		       (unsigned long long)r->failed);
+		       (unsigned long long)r->failed,
+		       (unsigned long long)r->exact);
 		slots += r->slots;
 		running += r->running;
 		done += r->done;
 		failed += r->failed;
+		exact += r->exact;
 	}
-	printf("%6s %6llu %8llu %10llu %8llu\n", "total", slots, running, done,
-	       failed);
+	printf("%6s %6llu %8llu %10llu %8llu %10llu\n", "total", slots, running,
+	       done, failed, exact);
 	printf("queue depth %u; compiles received %llu, completed %llu, refused %llu\n",
 	       st->queue_depth, (unsigned long long)st->received,
 	       (unsigned long long)st->completed,
@@ -71,6 +74,7 @@ ranks_json(const Clustcc__StatusReply *st)
 		cJSON_AddNumberToObject(o, "running", r->running);
 		cJSON_AddNumberToObject(o, "done", (double)r->done);
 		cJSON_AddNumberToObject(o, "failed", (double)r->failed);
+		cJSON_AddNumberToObject(o, "exact", (double)r->exact);
 		cJSON_AddItemToArray(arr, o);
 	}
 	return arr;

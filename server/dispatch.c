@@ -182,6 +182,7 @@ answer_status(struct head *h, struct job *job)
 		ranks[r].running = (uint32_t)sr->running;
 		ranks[r].done = sr->done;
 		ranks[r].failed = sr->failed;
+		ranks[r].exact = sr->exact;
 		rank_ptrs[r] = &ranks[r];
 	}
 	st.n_ranks = (size_t)n;
@@ -441,6 +442,8 @@ complete(struct head *h, int rank, const uint8_t *buf, size_t len)
 		return;
 	}
 	end_on_rank(h, job->rank, wr->refusal);
+	if (wr->result && wr->result->exact)
+		slots_count_exact(h->slots, job->rank);
 	if (wr->refusal != CLUSTCC__REFUSAL__REFUSAL_NONE) {
 		log_warn("job %llu: rank %d: %s", (unsigned long long)job->id,
 		         job->rank, wr->message);

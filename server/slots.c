@@ -82,6 +82,12 @@ slots_start(struct slots *s, int rank)
 }
 
 void
+slots_count_exact(struct slots *s, int rank)
+{
+	s->ranks[rank].exact++;
+}
+
+void
 slots_release(struct slots *s, int rank)
 {
 	if (s->ranks[rank].running > 0) {

@@ -17,7 +17,8 @@ struct slots_rank {
 	int slots;
 	int running;
 	uint64_t done;   /* finished with a compiler exit (any code) */
-	uint64_t failed; /* could not run: refused, crashed, timed out */
+	uint64_t failed; /* could not run: crashed, timed out */
+	uint64_t exact;  /* of done: compiled in exact mode */
 };
 
 struct slots;
@@ -32,6 +33,9 @@ int slots_pick(const struct slots *s);
 /* A job started / finished on rank (ok: the compiler ran to an exit). */
 void slots_start(struct slots *s, int rank);
 void slots_finish(struct slots *s, int rank, bool ok);
+
+/* One of rank's done jobs was compiled in exact mode. */
+void slots_count_exact(struct slots *s, int rank);
 
 /* A job left rank without running by policy (a refusal): neither counts. */
 void slots_release(struct slots *s, int rank);

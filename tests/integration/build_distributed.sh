@@ -37,6 +37,9 @@ total=$(jq '[.ranks[].done] | add' "$T/status.json")
 [ "$(jq '.ranks[0].done' "$T/status.json")" = 0 ] || fail "head ran compiles with head_rank_tasks=0"
 want=$([ "$MODE" = exact ] && echo exact || echo shipped)
 n_mode=$(grep -c "remote: .* $want mode, exit 0" "$T/client.log" || true)
+n_exact=$(jq '[.ranks[].exact] | add' "$T/status.json")
+[ "$n_exact" = "$([ "$MODE" = exact ] && echo "$nsrc" || echo 0)" ] \
+	|| fail "status counts $n_exact exact-mode compiles in $MODE mode"
 [ "$n_mode" = "$nsrc" ] || { cat "$T/client.log" >&2; fail "$n_mode of $nsrc compiles in $want mode"; }
 stop_server
 note "PASS: $nsrc compiles on worker ranks in $want mode with '$CFLAGS', outputs identical"
