@@ -230,8 +230,12 @@ rpc_server_down(const struct portfile *pf)
 	struct stat st;
 
 	down_marker(pf, path, sizeof(path));
-	return stat(path, &st) == 0 &&
-	       time(NULL) - st.st_mtime < RPC_DOWN_SECONDS;
+	if (stat(path, &st) != 0)
+		return false;
+	if (time(NULL) - st.st_mtime < RPC_DOWN_SECONDS)
+		return true;
+	unlink(path); /* expired: try the server again, leave no litter */
+	return false;
 }
 
 void
