@@ -78,11 +78,11 @@ codec_check_compile(const Clustcc__CompileRequest *c, struct cc_err *err)
 		        err, CC_EPROTO,
 		        "compile request: language must be 'c' or 'c++', got '%.40s'",
 		        c->language);
-	if (c->n_args > CODEC_MAX_ARGS)
-		return cc_err_set(
-		        err, CC_EPROTO,
-		        "compile request: %zu arguments exceed the limit of %d",
-		        c->n_args, CODEC_MAX_ARGS);
+	if (c->n_args > CODEC_MAX_ARGS || c->n_check_args > CODEC_MAX_ARGS ||
+	    c->n_exact_args > CODEC_MAX_ARGS)
+		return cc_err_set(err, CC_EPROTO,
+		                  "compile request: more than %d arguments",
+		                  CODEC_MAX_ARGS);
 	if (c->n_env > CODEC_MAX_ENV)
 		return cc_err_set(
 		        err, CC_EPROTO,

@@ -16,10 +16,8 @@ enum exitcode {
 	EXIT_MPI = 6,             /* clustcc-server: MPI setup failed */
 	EXIT_LISTEN = 7,          /* clustcc-server: cannot listen/publish */
 	EXIT_WRAPPER_NO_COMPILER =
-	        100,                  /* clustcc-gcc: no real compiler found */
-	EXIT_WRAPPER_RECURSION = 101, /* clustcc-gcc: found itself as gcc */
-	EXIT_WRAPPER_EXEC = 102,      /* clustcc-gcc: exec of compiler failed */
-	EXIT_WRAPPER_OUTPUT = 103,    /* clustcc-gcc: could not write output */
+	        100,             /* clustcc-gcc: no real compiler found */
+	EXIT_WRAPPER_EXEC = 102, /* clustcc-gcc: exec of compiler failed */
 };
 
 #endif

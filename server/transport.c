@@ -163,7 +163,11 @@ transport_progress(struct transport *t)
 	return (int)t->n_sends;
 }
 
-int
+/*
+ * Receive one waiting message, if any: *got false when none. On a message,
+ * *buf (caller's, may be NULL for an empty message), *len, *src and *tag.
+ */
+static int
 transport_recv(struct transport *t, bool *got, int *src, int *tag,
                uint8_t **buf, size_t *len, struct cc_err *err)
 {

@@ -42,13 +42,6 @@ int transport_send(struct transport *t, int dest, int tag, uint8_t *buf,
 /* Complete finished sends; returns how many are still pending. */
 int transport_progress(struct transport *t);
 
-/*
- * Receive one waiting message, if any: *got false when none. On a message,
- * *buf (caller's, may be NULL for an empty message), *len, *src and *tag.
- */
-int transport_recv(struct transport *t, bool *got, int *src, int *tag,
-                   uint8_t **buf, size_t *len, struct cc_err *err);
-
 /* Called for a received message; buf (may be NULL) is freed after it. */
 typedef void transport_msg_fn(int src, int tag, const uint8_t *buf, size_t len,
                               void *arg);
