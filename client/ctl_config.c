@@ -31,7 +31,7 @@ ctl_config(int argc, char **argv)
 		                             : EXIT_FAILURE_GENERIC;
 	}
 	fprintf(stderr,
-	        "clustcc-ctl: wrote '%s'; set port_file and num_workers, then start: mpirun -n <1+num_workers> clustcc-server --config %s\n",
-	        argv[1], argv[1]);
+	        "clustcc-ctl: wrote '%s'; set port_file and num_workers, then start: mpirun -n <1+num_workers> clustcc-server --config %s\nclustcc-ctl: or write launch scripts for Slurm, Flux and mpirun: clustcc-ctl config scripts %s\n",
+	        argv[1], argv[1], argv[1]);
 	return EXIT_OK;
 }

@@ -154,12 +154,19 @@ write_one(enum scripts_kind kind, const char *name, const char *key,
 	return EXIT_OK;
 }
 
+/* bad: the offending argument, or NULL when CONFIG is missing. */
 static int
-scripts_usage(const char *why)
+scripts_usage(const char *bad)
 {
+	if (bad)
+		fprintf(stderr,
+		        "clustcc-ctl: config scripts: unexpected argument '%s'\n",
+		        bad);
+	else
+		fprintf(stderr,
+		        "clustcc-ctl: config scripts: missing CONFIG\n");
 	fprintf(stderr,
-	        "clustcc-ctl: %s\nusage: clustcc-ctl config scripts CONFIG [--out DIR]\ntry 'clustcc-ctl --help'\n",
-	        why);
+	        "usage: clustcc-ctl config scripts CONFIG [--out DIR]\ntry 'clustcc-ctl --help'\n");
 	return EXIT_USAGE;
 }
 
@@ -180,11 +187,10 @@ ctl_config_scripts(int argc, char **argv)
 		else if (argv[i][0] != '-' && !config)
 			config = argv[i];
 		else
-			return scripts_usage(
-			        "config scripts: unexpected argument");
+			return scripts_usage(argv[i]);
 	}
 	if (!config)
-		return scripts_usage("config scripts: missing CONFIG");
+		return scripts_usage(NULL);
 	if (cfg_load_file(config, &cfg, &err) != CC_OK) {
 		fprintf(stderr, "clustcc-ctl: %s\n", err.msg);
 		return EXIT_CONFIG;

@@ -160,7 +160,7 @@ static const struct key keys[] = {
         KEY_STR(spack_env, KEY_NULLABLE | KEY_NONEMPTY, NULL,
                 "Spack environment directory (holding spack.yaml) used by the launch script; null or absent = none"),
         KEY_STR(spack_toolchain, 0, "clustcc",
-                "Spack toolchain the generated scripts build with: \"%<spack_toolchain>\" is appended to each spec; \"\" = none"),
+                "Spack toolchain the generated scripts build with: \"%<spack_toolchain>\" is added to each spec's root, before its first ^dependency; \"\" = none"),
         KEY_STR(mpirun_file, 0, "clustcc-mpirun.sh",
                 "name of the plain mpirun launch script that clustcc-ctl generates; \"\" = none"),
         KEY_STR_CHECKED(
