@@ -45,5 +45,7 @@ int ctl_call(const struct ctl_opts *o, Clustcc__Request *req,
 int ctl_status(const struct ctl_opts *o);
 int ctl_drain(const struct ctl_opts *o);
 int ctl_config(int argc, char **argv);
+/* `config scripts CONFIG [--out DIR]` (ctl_scripts.c); argv after "scripts". */
+int ctl_config_scripts(int argc, char **argv);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * ctl_config.c - `clustcc-ctl config new PATH` and `config keys`.
+ * ctl_config.c - `clustcc-ctl config new PATH`, `config keys`, and the
+ * dispatch of `config scripts` (ctl_scripts.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,9 +18,11 @@ ctl_config(int argc, char **argv)
 		cfg_print_keys(stdout);
 		return EXIT_OK;
 	}
+	if (argc >= 1 && strcmp(argv[0], "scripts") == 0)
+		return ctl_config_scripts(argc - 1, argv + 1);
 	if (argc != 2 || strcmp(argv[0], "new") != 0) {
 		fprintf(stderr,
-		        "clustcc-ctl: usage: clustcc-ctl config new PATH | config keys\ntry 'clustcc-ctl --help'\n");
+		        "clustcc-ctl: usage: clustcc-ctl config new PATH | config keys | config scripts CONFIG [--out DIR]\ntry 'clustcc-ctl --help'\n");
 		return EXIT_USAGE;
 	}
 	if (cfg_write_skeleton(argv[1], &err) != CC_OK) {
@@ -28,7 +31,7 @@ ctl_config(int argc, char **argv)
 		                             : EXIT_FAILURE_GENERIC;
 	}
 	fprintf(stderr,
-	        "clustcc-ctl: wrote '%s'; set port_file and num_workers, then start: mpirun -n <1+num_workers> clustcc-server --config %s\n",
-	        argv[1], argv[1]);
+	        "clustcc-ctl: wrote '%s'; set port_file and num_workers, then start: mpirun -n <1+num_workers> clustcc-server --config %s\nclustcc-ctl: or write launch scripts for Slurm, Flux and mpirun: clustcc-ctl config scripts %s\n",
+	        argv[1], argv[1], argv[1]);
 	return EXIT_OK;
 }

@@ -159,6 +159,10 @@ static const struct key keys[] = {
                 "\"\" = log to stderr; otherwise each rank appends to <logging_prefix>.<rank>.log"),
         KEY_STR(spack_env, KEY_NULLABLE | KEY_NONEMPTY, NULL,
                 "Spack environment directory (holding spack.yaml) used by the launch script; null or absent = none"),
+        KEY_STR(spack_toolchain, 0, "clustcc",
+                "Spack toolchain the generated scripts build with: \"%<spack_toolchain>\" is added to each spec's root, before its first ^dependency; \"\" = none"),
+        KEY_STR(mpirun_file, 0, "clustcc-mpirun.sh",
+                "name of the plain mpirun launch script that clustcc-ctl generates; \"\" = none"),
         KEY_STR_CHECKED(
                 endpoint, 0, "tcp://0.0.0.0:0", endpoint_is_valid,
                 "a URL tcp://<host>:<port> or ipc://<path>",

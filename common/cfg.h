@@ -42,6 +42,8 @@ struct cfg {
 	enum log_level logging_level; /* default warning */
 	char *logging_prefix; /* "" = log to stderr; else <prefix>.<rank>.log */
 	char *spack_env;      /* optional; NULL if absent */
+	char *spack_toolchain; /* "%<name>" appended to specs; "" = none */
+	char *mpirun_file;     /* generated mpirun script; "" = none */
 
 	/* Keys of this implementation. */
 	char *endpoint;       /* nng listen URL; default "tcp://0.0.0.0:0" */

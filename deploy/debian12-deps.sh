@@ -6,6 +6,10 @@ PKGS=(build-essential cmake pkg-config git jq procps bsdutils
       openmpi-bin libopenmpi-dev
       libnng-dev libprotobuf-c-dev protobuf-c-compiler
       libcjson-dev libcriterion-dev
+      # generated launch scripts are checked with it (tests/unit/test_scripts.c)
+      shellcheck
+      # the real single-node Slurm of the 'slurm' test (deploy/slurm/)
+      slurmctld slurmd slurm-client munge
       # third-party sources for tests/integration/third_party.sh (binutils'
       # tarball is .tar.xz; its bfd is configured --with-system-zlib)
       binutils-source googletest xz-utils zlib1g-dev)

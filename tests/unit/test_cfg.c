@@ -26,7 +26,8 @@ static const char *const all_keys[] = {
         "num_workers",        "head_rank_cpus",
         "head_rank_tasks",    "worker_rank_cpus",
         "logging_level",      "logging_prefix",
-        "spack_env",          "endpoint",
+        "spack_env",          "spack_toolchain",
+        "mpirun_file",        "endpoint",
         "advertise_host",     "max_msg_bytes",
         "compile_timeout_ms", "max_queued_jobs",
         "scratch_dir",        "shipped_debug",
@@ -72,6 +73,8 @@ assert_defaults(const struct cfg *cfg)
 	cr_assert_eq(cfg->total_cpus, 0);
 	cr_assert_str_eq(cfg->flux_exe, "flux");
 	cr_assert_str_eq(cfg->spack_exe, "spack");
+	cr_assert_str_eq(cfg->spack_toolchain, "clustcc");
+	cr_assert_str_eq(cfg->mpirun_file, "clustcc-mpirun.sh");
 	cr_assert_not_null(cfg->specs);
 	cr_assert_null(cfg->specs[0]);
 	cr_assert_eq(cfg->n_specs, 0);
