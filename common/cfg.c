@@ -181,6 +181,11 @@ static const struct key keys[] = {
         KEY_FLAG(
                 exact_mode, 1,
                 "when the client's directory is visible on a rank (shared filesystem), verify and run the client's own command there, so objects and diagnostics are exactly a local compile's; false = always compile the shipped preprocessed source"),
+        KEY_LIST(
+                allowed_compilers, n_allowed_compilers,
+                "compilers a rank may run: absolute paths or fnmatch patterns, matched against the real path (symlinks resolved) of the compiler a request names; [] = the gcc, g++, cc and c++ found on each rank's PATH"),
+        KEY_NUM(max_jobs_per_connection, KEY_INT, int, 16, 1, 65536,
+                "requests one client connection may have in flight at once; further ones are refused as busy (clustcc-gcc sends one)"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -695,6 +700,19 @@ check_cross(const struct cfg *cfg, struct cc_err *err)
 		        err, CC_ECONFIG,
 		        "config '%s': key 'total_cpus': expected 0 or at least head_rank_cpus + num_workers * worker_rank_cpus = %lld, got %d",
 		        cfg->path, (long long)need, cfg->total_cpus);
+	/* A relative compiler path would mean "wherever the rank runs". */
+	for (size_t i = 0; i < cfg->n_allowed_compilers; i++) {
+		char text[QUOTE_MAX + 4];
+
+		if (cfg->allowed_compilers[i][0] == '/')
+			continue;
+		printable(cfg->allowed_compilers[i], QUOTE_MAX, text,
+		          sizeof(text));
+		return cc_err_set(
+		        err, CC_ECONFIG,
+		        "config '%s': key 'allowed_compilers[%zu]': expected an absolute path or pattern, got \"%s\"",
+		        cfg->path, i, text);
+	}
 	return CC_OK;
 }
 

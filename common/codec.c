@@ -24,6 +24,8 @@ static const char *const refusal_names[] = {
         [CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED] = "worker_failed",
         [CLUSTCC__REFUSAL__REFUSAL_INTERNAL] = "internal",
         [CLUSTCC__REFUSAL__REFUSAL_NOT_EXACT] = "not_exact",
+        [CLUSTCC__REFUSAL__REFUSAL_COMPILER_NOT_ALLOWED] =
+                "compiler_not_allowed",
 };
 
 const char *

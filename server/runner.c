@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "allowlist.h"
 #include "atomicfile.h"
 #include "child.h"
 #include "fileio.h"
@@ -47,7 +48,8 @@ struct runner {
 	uint64_t job_id;
 	struct runner_opts opts;
 	Clustcc__CompileRequest *req; /* owned copy, without the source */
-	Clustcc__Refusal refusal;     /* set when it ends without compiling */
+	char *compiler; /* allow-listed real path that is run (owned) */
+	Clustcc__Refusal refusal; /* set when it ends without compiling */
 	char refusal_msg[CC_ERR_MSG_MAX];
 	enum stage stage;
 	bool exact;
@@ -70,37 +72,92 @@ runner_job_id(const struct runner *r)
 /*
  * Options that load programs or files from the host, or write files
  * outside the scratch directory (exact mode runs in the client's cwd).
+ * Refused in every argument vector, also as the separated form's option
+ * ("-B dir", "-specs f", "-wrapper x", "-aux-info f") and when they hide
+ * in -Wp,/-Xpreprocessor/-Wa,/-Xassembler. docs/DESIGN.md "Security"
+ * lists why each is here.
  */
 static const char *const forbidden_prefixes[] = {
-        "-B",
-        "-specs",
-        "--specs",
-        "-wrapper",
-        "-fplugin",
-        "-iplugindir",
-        "@",
-        "-o",
-        "-save-temps",
-        "-dumpdir",
-        "-dumpbase",
-        "-M",
-        "-aux-info",
-        "-fopt-info",
+        "-B",          /* where the driver finds cc1, as, ld */
+        "-specs",      /* a specs file can run any program */
+        "-wrapper",    /* runs each subprocess under a program */
+        "-fplugin",    /* loads a shared object into cc1 */
+        "-iplugindir", /* where -fplugin=NAME is looked up */
+        "@",           /* response file: arguments we cannot see */
+        "-o",          /* the worker names the output itself */
+        "-save-temps", /* intermediate files in the cwd */
+        "-dumpdir",    /* where side outputs go */
+        "-dumpbase",   /* their names */
+        "-M",          /* dependency files (-MD -MF -MMD ...) */
+        "-aux-info",   /* prototypes to a named file */
+        "-fopt-info",  /* -fopt-info-...=FILE */
         "-fcallgraph-info",
-        "-gsplit-dwarf",
-        "-Wp,",
-        "-Wa,",
-        "-Xpreprocessor",
-        "-Xassembler",
-        "-fdump-",
+        "-gsplit-dwarf",  /* .dwo beside the output */
+        "-Wp,",           /* preprocessor options: -Wp,-MD,FILE */
+        "-Wa,",           /* assembler options: -Wa,-a=FILE, --MD FILE */
+        "-Xpreprocessor", /* next argument goes to cpp unchecked */
+        "-Xassembler",    /* next argument goes to as unchecked */
+        "-fdump-",        /* -fdump-...=FILE, -fdump-ada-spec in cwd */
         "-fstack-usage",
+        "-time",     /* -time=FILE appends to FILE */
+        "-fmodule",  /* -fmodule-mapper=|PROGRAM runs it; gcm.cache */
+        "-fprofile", /* -fprofile-note=FILE, profile dirs */
+        "-ftest-coverage",
+        "-coverage",
+        "-fauto-profile",
+        "-fcompare-debug", /* the driver reruns cc1 with other options */
+        "-fdiagnostics-format=json-file",
+        "-fdiagnostics-format=sarif-file",
 };
+
+/*
+ * gcc's driver takes any unambiguous abbreviation of its long options and
+ * turns an unknown "--X" into "-fX" (gcc.cc option_map, translate_options):
+ * "--pref" is -B, "--plugin=x.so" is -fplugin=x.so. So a "--" option runs
+ * remotely only if its name is one of these, in full.
+ */
+static const char *const safe_long_options[] = {
+        "--assemble",
+        "--compile",
+        "--define-macro",
+        "--imacros",
+        "--include",
+        "--include-barrier",
+        "--include-directory",
+        "--include-directory-after",
+        "--include-prefix",
+        "--include-with-prefix",
+        "--include-with-prefix-after",
+        "--include-with-prefix-before",
+        "--language",
+        "--no-standard-includes",
+        "--param",
+        "--sysroot",
+        "--traditional-cpp",
+        "--undefine-macro",
+};
+
+static bool
+long_option_is_safe(const char *arg)
+{
+	size_t len = strcspn(arg, "=");
+	size_t n = sizeof(safe_long_options) / sizeof(safe_long_options[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		if (strlen(safe_long_options[i]) == len &&
+		    strncmp(arg, safe_long_options[i], len) == 0)
+			return true;
+	}
+	return false;
+}
 
 bool
 runner_arg_is_forbidden(const char *arg)
 {
 	size_t n = sizeof(forbidden_prefixes) / sizeof(forbidden_prefixes[0]);
 
+	if (strncmp(arg, "--", 2) == 0)
+		return !long_option_is_safe(arg);
 	for (size_t i = 0; i < n; i++) {
 		const char *p = forbidden_prefixes[i];
 
@@ -220,8 +277,8 @@ static const char **
 shipped_argv(const struct runner *r, char *prefix_map)
 {
 	const Clustcc__CompileRequest *c = r->req;
-	const char **argv = argv_with_output(c->compiler->path, c->args,
-	                                     c->n_args, "out.o", 8);
+	const char **argv =
+	        argv_with_output(r->compiler, c->args, c->n_args, "out.o", 8);
 	size_t k;
 
 	if (!argv)
@@ -238,31 +295,60 @@ shipped_argv(const struct runner *r, char *prefix_map)
 	return argv;
 }
 
+/*
+ * The request's compiler, resolved and allow-listed: *resolved is the
+ * file to run. Then the same identity check as before the allow-list: a
+ * different build of it at the same path is a mismatch, not an error.
+ */
 static int
-check_compiler(const Clustcc__CompilerId *id, Clustcc__Refusal *refusal,
-               struct cc_err *err)
+check_compiler(const Clustcc__CompilerId *id, const struct allowlist *al,
+               char **resolved, Clustcc__Refusal *refusal, struct cc_err *err)
 {
 	struct stat st;
 	int64_t mtime_ns;
+	char *real = NULL;
+	int rc;
 
 	*refusal = CLUSTCC__REFUSAL__REFUSAL_COMPILER_MISMATCH;
-	if (stat(id->path, &st) != 0)
+	rc = allowlist_resolve(al, id->path, &real, err);
+	if (rc == CC_EINVAL)
+		*refusal = CLUSTCC__REFUSAL__REFUSAL_COMPILER_NOT_ALLOWED;
+	if (rc != CC_OK)
+		return rc;
+	if (stat(real, &st) != 0) {
+		free(real);
 		return cc_err_sys(err, CC_ENOENT, errno,
 		                  "compiler '%s' not found on this rank",
 		                  id->path);
+	}
 	mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	if ((uint64_t)st.st_size != id->size || mtime_ns != id->mtime_ns)
+	if ((uint64_t)st.st_size != id->size || mtime_ns != id->mtime_ns) {
+		free(real);
 		return cc_err_set(
 		        err, CC_EINVAL,
 		        "compiler '%s' differs on this rank (size %lld, mtime %lld ns; client has %llu, %lld)",
 		        id->path, (long long)st.st_size, (long long)mtime_ns,
 		        (unsigned long long)id->size, (long long)id->mtime_ns);
+	}
+	*resolved = real;
 	return CC_OK;
 }
 
+static bool
+has_arg(char **args, size_t n, const char *const *any)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; any[k]; k++) {
+			if (strcmp(args[i], any[k]) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
 static int
-check_args(char **args, size_t n, bool shipped, Clustcc__Refusal *refusal,
-           struct cc_err *err)
+check_args(char **args, size_t n, bool shipped, const char *vector,
+           Clustcc__Refusal *refusal, struct cc_err *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		/* The worker sets the language of the shipped source itself. */
@@ -271,27 +357,57 @@ check_args(char **args, size_t n, bool shipped, Clustcc__Refusal *refusal,
 			*refusal = CLUSTCC__REFUSAL__REFUSAL_REJECTED_ARG;
 			return cc_err_set(
 			        err, CC_EINVAL,
-			        "argument '%.200s' is never run on a worker",
-			        args[i]);
+			        "argument '%.200s' in %s is never run on a worker",
+			        args[i], vector);
 		}
 	}
 	return CC_OK;
 }
 
+/*
+ * Exact mode runs the request's own vectors: the check must only
+ * preprocess and the compile must stop before the link (a link would run
+ * ld with whatever -Wl, options came along, and write where they say).
+ */
 static int
-check_job(const Clustcc__CompileRequest *c, Clustcc__Refusal *refusal,
-          struct cc_err *err)
+check_stops(const Clustcc__CompileRequest *c, Clustcc__Refusal *refusal,
+            struct cc_err *err)
 {
-	int rc = check_compiler(c->compiler, refusal, err);
+	static const char *const preprocess[] = {"-E", "--preprocess", NULL};
+	static const char *const compile[] = {"-c",        "-S",         "-E",
+	                                      "--compile", "--assemble", NULL};
+
+	*refusal = CLUSTCC__REFUSAL__REFUSAL_REJECTED_ARG;
+	if (c->n_check_args &&
+	    !has_arg(c->check_args, c->n_check_args, preprocess))
+		return cc_err_set(
+		        err, CC_EINVAL,
+		        "check_args without -E are never run on a worker");
+	if (c->n_exact_args &&
+	    !has_arg(c->exact_args, c->n_exact_args, compile))
+		return cc_err_set(
+		        err, CC_EINVAL,
+		        "exact_args without -c or -S (a link) are never run on a worker");
+	return CC_OK;
+}
+
+static int
+check_job(const Clustcc__CompileRequest *c, const struct allowlist *al,
+          char **compiler, Clustcc__Refusal *refusal, struct cc_err *err)
+{
+	int rc = check_args(c->args, c->n_args, true, "args", refusal, err);
 
 	if (rc == CC_OK)
-		rc = check_args(c->args, c->n_args, true, refusal, err);
+		rc = check_args(c->check_args, c->n_check_args, false,
+		                "check_args", refusal, err);
 	if (rc == CC_OK)
-		rc = check_args(c->check_args, c->n_check_args, false, refusal,
-		                err);
+		rc = check_args(c->exact_args, c->n_exact_args, false,
+		                "exact_args", refusal, err);
 	if (rc == CC_OK)
-		rc = check_args(c->exact_args, c->n_exact_args, false, refusal,
-		                err);
+		rc = check_stops(c, refusal, err);
+	/* Last: the only check that touches the file system. */
+	if (rc == CC_OK)
+		rc = check_compiler(c->compiler, al, compiler, refusal, err);
 	return rc;
 }
 
@@ -374,9 +490,8 @@ start_exact(struct runner *r, struct cc_err *err)
 	r->stage = STAGE_COMPILE;
 	r->exact = true;
 	rc = spawn_in(r,
-	              argv_with_output(r->req->compiler->path,
-	                               r->req->exact_args, r->req->n_exact_args,
-	                               out, 0),
+	              argv_with_output(r->compiler, r->req->exact_args,
+	                               r->req->n_exact_args, out, 0),
 	              r->req->cwd, "compile", err);
 	free(out);
 	return rc;
@@ -401,9 +516,8 @@ start_check(struct runner *r, struct cc_err *err)
 		return cc_err_set(err, CC_ENOMEM, "out of memory");
 	r->stage = STAGE_CHECK;
 	rc = spawn_in(r,
-	              argv_with_output(r->req->compiler->path,
-	                               r->req->check_args, r->req->n_check_args,
-	                               out, 0),
+	              argv_with_output(r->compiler, r->req->check_args,
+	                               r->req->n_check_args, out, 0),
 	              r->req->cwd, "check", err);
 	free(out);
 	return rc;
@@ -465,15 +579,19 @@ runner_start(const Clustcc__WorkerJob *job, const struct runner_opts *opts,
              struct runner **out, Clustcc__Refusal *refusal, struct cc_err *err)
 {
 	struct runner *r;
+	char *compiler = NULL;
 	int rc;
 
-	rc = check_job(job->compile, refusal, err);
+	rc = check_job(job->compile, opts->compilers, &compiler, refusal, err);
 	if (rc != CC_OK)
 		return rc;
 	*refusal = CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED;
 	r = calloc(1, sizeof(*r));
-	if (!r)
+	if (!r) {
+		free(compiler);
 		return cc_err_set(err, CC_ENOMEM, "out of memory");
+	}
+	r->compiler = compiler;
 	r->job_id = job->job_id;
 	r->opts = *opts;
 	r->pid = -1;
@@ -709,6 +827,7 @@ runner_abort(struct runner *r)
 		log_warn("job %llu: could not remove scratch directory '%s'",
 		         (unsigned long long)r->job_id, r->dir);
 	free(r->dir);
+	free(r->compiler);
 	codec_free(r->req);
 	free(r);
 }
