@@ -277,8 +277,8 @@ static const char **
 shipped_argv(const struct runner *r, char *prefix_map)
 {
 	const Clustcc__CompileRequest *c = r->req;
-	const char **argv =
-	        argv_with_output(r->compiler, c->args, c->n_args, "out.o", 8);
+	const char **argv = argv_with_output(c->compiler->path, c->args,
+	                                     c->n_args, "out.o", 8);
 	size_t k;
 
 	if (!argv)
@@ -429,6 +429,8 @@ spawn_in(struct runner *r, const char **argv, const char *cwd, const char *tag,
 	snprintf(out_path, sizeof(out_path), "%s/.%s.out", r->dir, tag);
 	snprintf(err_path, sizeof(err_path), "%s/.%s.err", r->dir, tag);
 	opts.argv = argv;
+	/* Never the request's string: the allow-listed file it resolved to. */
+	opts.path = r->compiler;
 	opts.envp = (const char *const *)envp;
 	opts.cwd = cwd;
 	opts.stdin_path = "/dev/null";
@@ -490,8 +492,9 @@ start_exact(struct runner *r, struct cc_err *err)
 	r->stage = STAGE_COMPILE;
 	r->exact = true;
 	rc = spawn_in(r,
-	              argv_with_output(r->compiler, r->req->exact_args,
-	                               r->req->n_exact_args, out, 0),
+	              argv_with_output(r->req->compiler->path,
+	                               r->req->exact_args, r->req->n_exact_args,
+	                               out, 0),
 	              r->req->cwd, "compile", err);
 	free(out);
 	return rc;
@@ -516,8 +519,9 @@ start_check(struct runner *r, struct cc_err *err)
 		return cc_err_set(err, CC_ENOMEM, "out of memory");
 	r->stage = STAGE_CHECK;
 	rc = spawn_in(r,
-	              argv_with_output(r->compiler, r->req->check_args,
-	                               r->req->n_check_args, out, 0),
+	              argv_with_output(r->req->compiler->path,
+	                               r->req->check_args, r->req->n_check_args,
+	                               out, 0),
 	              r->req->cwd, "check", err);
 	free(out);
 	return rc;

@@ -977,3 +977,35 @@ Test(runner, exact_vectors_that_would_link_are_refused)
 	                        "without -E");
 	fixture_release(&f);
 }
+
+/*
+ * The file run is the resolved one, never the request's string: a
+ * script sees its real path as $0 even when the request names a symlink
+ * to it (argv[0] stays the request's name, for gcc's messages).
+ */
+Test(runner, the_resolved_compiler_is_what_runs)
+{
+	Clustcc__WorkerResult *res = NULL;
+	char link[4096], real[4096], want[4096];
+	struct fixture f;
+	char *text;
+
+	write_text("real.sh", "#!/bin/sh\necho \"ran $0\" >&2\n", 0755);
+	tu_path(link, sizeof(link), tmpdir, "link.sh");
+	tu_path(real, sizeof(real), tmpdir, "real.sh");
+	cr_assert_eq(symlink(real, link), 0);
+	cr_assert_not_null(realpath(real, want));
+	write_text("t.i", "int x;\n", 0644);
+	fixture_init(&f, link, "t.i");
+	(void)run_job(&f.job, 30000, &res);
+	cr_assert_eq(res->refusal, CLUSTCC__REFUSAL__REFUSAL_NONE, "%s",
+	             res->message);
+	text = strndup((const char *)res->result->stderr_data.data,
+	               res->result->stderr_data.len);
+	cr_assert_not_null(text);
+	cr_assert_not_null(strstr(text, want), "stderr '%s' lacks '%s'", text,
+	                   want);
+	free(text);
+	codec_free(res);
+	fixture_release(&f);
+}
