@@ -558,7 +558,7 @@ dispatch_run(const struct dispatch_ctx *ctx)
 	h.compilers = allowlist_for_rank(ctx->cfg);
 	h.runner_opts = (struct runner_opts){
 	        ctx->cfg->scratch_dir, ctx->cfg->exact_mode,
-	        ctx->cfg->shipped_debug, h.compilers};
+	        ctx->cfg->shipped_debug, h.compilers, ctx->cfg->max_msg_bytes};
 	backoff_reset(&b);
 	for (;;) {
 		bool active = take_requests(&h);

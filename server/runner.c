@@ -39,6 +39,8 @@
 #include "scratch.h"
 
 #define MAX_OUTPUTS 16
+/* How often a running compile's scratch directory is measured. */
+#define SIZE_CHECK_MS 200
 
 extern char **environ;
 
@@ -57,6 +59,7 @@ struct runner {
 	pid_t pid;
 	int64_t start_ms;
 	int64_t deadline_ms; /* 0 = none */
+	int64_t next_size_check_ms;
 	bool done;
 	bool timed_out;
 	int exit_code;
@@ -644,6 +647,54 @@ after_check(struct runner *r, int code)
 	}
 }
 
+/* Bytes of every file in the scratch directory but the source. */
+static uint64_t
+scratch_bytes(const struct runner *r)
+{
+	DIR *d = opendir(r->dir);
+	struct dirent *e;
+	uint64_t sum = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (strcmp(e->d_name, "in.i") != 0 &&
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
+		            0 &&
+		    S_ISREG(st.st_mode))
+			sum += (uint64_t)st.st_size;
+	}
+	closedir(d);
+	return sum;
+}
+
+/* Kill a compile whose outputs could never be shipped, before the disk
+ * fills: they would be refused as too big at the end anyway. */
+static void
+check_output_size(struct runner *r)
+{
+	int64_t now = monotime_ms();
+	uint64_t bytes;
+
+	if (!r->opts.max_output_bytes || now < r->next_size_check_ms)
+		return;
+	r->next_size_check_ms = now + SIZE_CHECK_MS;
+	bytes = scratch_bytes(r);
+	if (bytes <= r->opts.max_output_bytes)
+		return;
+	child_kill(r->pid);
+	(void)child_wait(r->pid, 0, &r->exit_code, NULL);
+	r->pid = -1;
+	r->done = true;
+	r->refusal = CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED;
+	snprintf(
+	        r->refusal_msg, sizeof(r->refusal_msg),
+	        "compile killed: its outputs reached %llu bytes, over max_msg_bytes (%zu)",
+	        (unsigned long long)bytes, r->opts.max_output_bytes);
+}
+
 void
 runner_poll(struct runner *r, bool *done)
 {
@@ -664,6 +715,8 @@ runner_poll(struct runner *r, bool *done)
 		r->exit_code = code;
 		r->pid = -1;
 	}
+	if (!r->done)
+		check_output_size(r);
 	if (!r->done && r->deadline_ms && monotime_ms() > r->deadline_ms) {
 		child_kill(r->pid);
 		(void)child_wait(r->pid, 0, &r->exit_code, NULL);
@@ -674,6 +727,17 @@ runner_poll(struct runner *r, bool *done)
 	if (r->done && !r->run_ms)
 		r->run_ms = monotime_ms() - r->start_ms;
 	*done = r->done;
+}
+
+/* A compiler writes regular files; anything else is never read back. */
+static bool
+is_regular(const char *dir, const char *name)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return lstat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 static bool
@@ -717,7 +781,7 @@ collect_outputs(const char *dir, size_t max, Clustcc__CompileResult *res,
 	while (rc == CC_OK && (e = readdir(d)) != NULL) {
 		Clustcc__OutputFile *f;
 
-		if (!is_output_name(e->d_name))
+		if (!is_output_name(e->d_name) || !is_regular(dir, e->d_name))
 			continue;
 		if (res->n_outputs == MAX_OUTPUTS) {
 			rc = CC_ETOOBIG;

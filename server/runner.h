@@ -32,6 +32,11 @@ struct runner_opts {
 	bool shipped_debug;       /* shipped_debug */
 	/* allowed_compilers (borrowed); NULL: every compiler is refused */
 	const struct allowlist *compilers;
+	/*
+	 * max_msg_bytes: a compile whose files in scratch (the source aside)
+	 * grow past this is killed, so it cannot fill the disk; 0 = no check
+	 */
+	size_t max_output_bytes;
 };
 
 /*

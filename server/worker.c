@@ -100,7 +100,8 @@ worker_run(struct transport *t, const struct cfg *cfg)
 	        .t = t,
 	        .cfg = cfg,
 	        .runner_opts = {cfg->scratch_dir, cfg->exact_mode,
-	                        cfg->shipped_debug, compilers},
+	                        cfg->shipped_debug, compilers,
+	                        cfg->max_msg_bytes},
 	        .rank = transport_rank(t),
 	};
 	struct backoff idle;

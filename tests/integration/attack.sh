@@ -12,6 +12,7 @@
 #  - more requests pipelined on one connection than max_jobs_per_connection;
 #  - a compiler that hangs: killed at compile_timeout_ms, and a real
 #    clustcc-gcc compile with it falls back to a local one;
+#  - a compiler that writes more than max_msg_bytes: killed while it runs;
 # and prints a table: each attack, how many tries, what happened.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -29,6 +30,12 @@ cat > "$T/cc/hang.sh" <<EOF
 #!/bin/sh
 # A compiler that never finishes; its pid tells the test it was killed.
 echo \$\$ > "$T/hang.pid"
+exec sleep 600
+EOF
+cat > "$T/cc/huge.sh" <<'EOF'
+#!/bin/sh
+# Writes 20 MiB, more than max_msg_bytes (16 MiB), then waits.
+head -c 20971520 /dev/zero > out.o
 exec sleep 600
 EOF
 cat > "$T/cc/rankhang.sh" <<'EOF'
@@ -86,6 +93,7 @@ run_attack not_allowed "touch '$T/pwned'" "$T/cc/gcc" "$T/work"
 run_attack oversized
 run_attack pipeline "$T/cc/slow.sh" "$PIPELINE" "$LIMIT"
 run_attack timeout "$T/cc/hang.sh"
+run_attack huge_output "$T/cc/huge.sh"
 
 # What must not have happened.
 [ ! -e "$T/pwned" ] || fail "/bin/sh ran: $T/pwned exists"

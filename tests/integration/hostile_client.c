@@ -14,7 +14,8 @@
  *
  * Attacks: tokens, versions, garbage, forbidden_args, traversal,
  * not_allowed SH_ARG LINK CWD, oversized, pipeline SLOW_CC N LIMIT,
- * timeout HANG_CC (CWD: a directory the ranks see, for exact mode).
+ * timeout HANG_CC, huge_output BIG_CC (CWD: a directory the ranks see,
+ * for exact mode).
  */
 #define _XOPEN_SOURCE 700 /* realpath() */
 #include <limits.h>
@@ -592,16 +593,21 @@ attack_pipeline(const struct portfile *pf, const char *slow_cc, int n,
 	free(aio);
 }
 
-/* A compiler that hangs: killed at compile_timeout_ms, worker_failed. */
+/*
+ * A compiler that hangs (killed at compile_timeout_ms) or writes more than
+ * max_msg_bytes (killed when its outputs pass it): worker_failed.
+ */
 static void
-attack_timeout(const struct portfile *pf, const char *hang_cc)
+attack_killed(const struct portfile *pf, const char *name, const char *cc)
 {
-	struct tally t = {.attack = "hung_compiler"};
+	struct tally t = {.attack = name};
 	struct compile k;
+	char what[128];
 
-	compile_init(&k, pf, hang_cc);
+	compile_init(&k, pf, cc);
+	snprintf(what, sizeof(what), "%s: killed and the job refused", name);
 	try_request(&t, pf, &k.req, CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED,
-	            "a hung compiler is killed and the job refused");
+	            what);
 	print_tally(&t);
 }
 
@@ -704,7 +710,9 @@ main(int argc, char **argv)
 	else if (strcmp(attack, "pipeline") == 0 && argc == 7)
 		attack_pipeline(&pf, argv[4], atoi(argv[5]), atoi(argv[6]));
 	else if (strcmp(attack, "timeout") == 0 && argc == 5)
-		attack_timeout(&pf, argv[4]);
+		attack_killed(&pf, "hung_compiler", argv[4]);
+	else if (strcmp(attack, "huge_output") == 0 && argc == 5)
+		attack_killed(&pf, "huge_output", argv[4]);
 	else {
 		fprintf(stderr,
 		        "hostile_client: unknown attack '%s' or wrong arguments\n",

@@ -524,6 +524,36 @@ Test(cfg, total_cpus_must_cover_the_ranks)
 	        "config 't.json': key 'total_cpus': expected 0 or at least head_rank_cpus + num_workers * worker_rank_cpus = 4611686014132420610, got 2147483647");
 }
 
+Test(cfg, allowed_compilers_must_be_absolute)
+{
+	struct cc_err err;
+	struct cfg *cfg;
+
+	expect_error(
+	        "{\"port_file\": \"p\", \"allowed_compilers\": [\"/usr/bin/gcc\", \"gcc\"]}",
+	        "config 't.json': key 'allowed_compilers[1]': expected an absolute path or pattern, got \"gcc\"");
+	expect_error(
+	        "{\"port_file\": \"p\", \"allowed_compilers\": \"/usr/bin/gcc\"}",
+	        "config 't.json': key 'allowed_compilers': expected an array of non-empty strings, got \"/usr/bin/gcc\"");
+	cfg = load("{\"port_file\": \"p\", \"allowed_compilers\":"
+	           " [\"/usr/bin/gcc\", \"/opt/spack/*/bin/g++\"]}",
+	           CC_OK, &err);
+	cr_assert_eq(cfg->n_allowed_compilers, 2);
+	cr_assert_str_eq(cfg->allowed_compilers[1], "/opt/spack/*/bin/g++");
+	cfg_free(cfg);
+	cfg = load("{\"port_file\": \"p\"}", CC_OK, &err);
+	cr_assert_eq(cfg->n_allowed_compilers, 0, "default is not []");
+	cr_assert_eq(cfg->max_jobs_per_connection, 16);
+	cfg_free(cfg);
+}
+
+Test(cfg, max_jobs_per_connection_is_bounded)
+{
+	expect_error(
+	        "{\"port_file\": \"p\", \"max_jobs_per_connection\": 0}",
+	        "config 't.json': key 'max_jobs_per_connection': expected an integer between 1 and 65536, got 0");
+}
+
 /* ---- specs ------------------------------------------------------------- */
 
 Test(cfg, specs_array_is_parsed)

@@ -193,7 +193,7 @@ run_job(const Clustcc__WorkerJob *job, int64_t deadline_ms,
 
 	cr_assert_eq(runner_start(job,
 	                          &(struct runner_opts){scratch_root, true,
-	                                                true, allowed},
+	                                                true, allowed, 0},
 	                          &r, &refusal, &err),
 	             CC_OK, "runner_start: %s (%s)", err.msg,
 	             codec_refusal_name(refusal));
@@ -309,7 +309,7 @@ expect_refused_at_start(const Clustcc__WorkerJob *job, int code,
 	cc_err_clear(&err);
 	cr_assert_eq(runner_start(job,
 	                          &(struct runner_opts){scratch_root, true,
-	                                                true, allowed},
+	                                                true, allowed, 0},
 	                          &r, &refusal, &err),
 	             code, "rc %s, want %s: %s", cc_strerror(err.code),
 	             cc_strerror(code), err.msg);
@@ -604,7 +604,7 @@ Test(runner, abort_kills_the_compiler_and_removes_its_dir)
 	f.job.timeout_ms = 0; /* no deadline */
 	cr_assert_eq(runner_start(&f.job,
 	                          &(struct runner_opts){scratch_root, true,
-	                                                true, allowed},
+	                                                true, allowed, 0},
 	                          &r, &refusal, NULL),
 	             CC_OK);
 	runner_poll(r, &done);
@@ -818,7 +818,7 @@ Test(runner, without_an_allow_list_nothing_runs)
 	fixture_init(&f, gcc_path, "t.i");
 	cr_assert_eq(runner_start(&f.job,
 	                          &(struct runner_opts){scratch_root, true,
-	                                                true, NULL},
+	                                                true, NULL, 0},
 	                          &r, &refusal, NULL),
 	             CC_EINVAL);
 	cr_assert_eq(refusal, CLUSTCC__REFUSAL__REFUSAL_COMPILER_NOT_ALLOWED);
@@ -1006,6 +1006,42 @@ Test(runner, the_resolved_compiler_is_what_runs)
 	cr_assert_not_null(strstr(text, want), "stderr '%s' lacks '%s'", text,
 	                   want);
 	free(text);
+	codec_free(res);
+	fixture_release(&f);
+}
+
+/* A compile that writes more than can be shipped is killed while it runs. */
+Test(runner, outputs_past_the_bound_kill_the_compile)
+{
+	Clustcc__Refusal refusal = CLUSTCC__REFUSAL__REFUSAL_NONE;
+	Clustcc__WorkerResult *res = NULL;
+	struct runner_opts opts = {scratch_root, false, false, NULL, 1 << 20};
+	struct runner *r = NULL;
+	char script[4096];
+	struct fixture f;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int64_t ms;
+
+	opts.compilers = allowed;
+	/* 2 MiB into the output (in the scratch dir), then hang. */
+	write_text("big.sh",
+	           "#!/bin/sh\nhead -c 2097152 /dev/zero > out.o\nsleep 30\n",
+	           0755);
+	write_text("t.i", "int x;\n", 0644);
+	tu_path(script, sizeof(script), tmpdir, "big.sh");
+	fixture_init(&f, script, "t.i");
+	f.job.timeout_ms = 20000;
+	cr_assert_eq(runner_start(&f.job, &opts, &r, &refusal, NULL), CC_OK);
+	ms = wait_done(r, 15000);
+	cr_assert_lt(ms, 10000, "killed after %lld ms", (long long)ms);
+	cr_assert_eq(runner_finish(r, 1, MAX_MSG, &buf, &len), CC_OK);
+	cr_assert_eq(codec_unpack_worker_result(buf, len, &res, NULL), CC_OK);
+	cr_assert_eq(res->refusal, CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED);
+	cr_assert_not_null(strstr(res->message, "max_msg_bytes"), "%s",
+	                   res->message);
+	cr_assert_eq(tu_count_entries(scratch_root), 0);
+	free(buf);
 	codec_free(res);
 	fixture_release(&f);
 }

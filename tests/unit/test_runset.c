@@ -45,7 +45,7 @@ start(uint64_t id, const char *source)
 	Clustcc__CompilerId cid = CLUSTCC__COMPILER_ID__INIT;
 	char *entries[] = {gcc};
 	struct allowlist *al = NULL;
-	struct runner_opts opts = {tmpdir, false, false, NULL};
+	struct runner_opts opts = {tmpdir, false, false, NULL, 0};
 	Clustcc__Refusal why;
 	struct runner *r = NULL;
 	struct cc_err err;
