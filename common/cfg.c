@@ -161,7 +161,7 @@ static const struct key keys[] = {
                 "Spack environment directory (holding spack.yaml) used by the launch script; null or absent = none"),
         KEY_STR_CHECKED(
                 endpoint, 0, "tcp://0.0.0.0:0", endpoint_is_valid,
-                "a URL tcp://<host>:<port> or ipc://<path>",
+                "a URL tcp://<host>:<port>, tls+tcp://<host>:<port> or ipc://<path>",
                 "nng URL the head listens on; tcp port 0 picks a free port, and the port file tells clients the real one"),
         KEY_STR(advertise_host, 0, "",
                 "host name or address that clients dial, written to port_file; \"\" = the head's gethostname()"),
@@ -186,6 +186,10 @@ static const struct key keys[] = {
                 "compilers a rank may run: absolute paths or fnmatch patterns, matched against the real path (symlinks resolved) of the compiler a request names; [] = the gcc, g++, cc and c++ found on each rank's PATH"),
         KEY_NUM(max_jobs_per_connection, KEY_INT, int, 16, 1, 65536,
                 "requests one client connection may have in flight at once; further ones are refused as busy (clustcc-gcc sends one)"),
+        KEY_STR(tls_cert_file, 0, "",
+                "with a tls+tcp:// endpoint: absolute path of the head's self-signed certificate (PEM); the port file names it and clients trust only it"),
+        KEY_STR(tls_key_file, 0, "",
+                "with a tls+tcp:// endpoint: absolute path of the certificate's private key (PEM)"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -413,6 +417,8 @@ endpoint_is_valid(const char *s)
 		return s[6] != '\0' &&
 		       strlen(s + 6) <
 		               sizeof(((struct sockaddr_un *)0)->sun_path);
+	if (strncmp(s, "tls+tcp://", 10) == 0)
+		s += 4; /* same form as tcp:// */
 	if (strncmp(s, "tcp://", 6) != 0)
 		return false;
 	colon = strrchr(s + 6, ':');
@@ -680,6 +686,29 @@ apply_members(struct cfg *cfg, const cJSON *root, struct cc_err *err)
 	return CC_OK;
 }
 
+/* tls+tcp:// needs both files, absolute; other endpoints neither. */
+static int
+check_tls(const struct cfg *cfg, struct cc_err *err)
+{
+	bool tls = strncmp(cfg->endpoint, "tls+tcp://", 10) == 0;
+	const char *names[] = {"tls_cert_file", "tls_key_file"};
+	const char *values[] = {cfg->tls_cert_file, cfg->tls_key_file};
+
+	for (size_t i = 0; i < 2; i++) {
+		if (tls && values[i][0] != '/')
+			return cc_err_set(
+			        err, CC_ECONFIG,
+			        "config '%s': key '%s': expected an absolute path when endpoint is tls+tcp://, got \"%.48s\"",
+			        cfg->path, names[i], values[i]);
+		if (!tls && values[i][0])
+			return cc_err_set(
+			        err, CC_ECONFIG,
+			        "config '%s': key '%s': set, but endpoint '%.48s' is not tls+tcp://",
+			        cfg->path, names[i], cfg->endpoint);
+	}
+	return CC_OK;
+}
+
 /* Rules between keys, after each key has passed its own checks. */
 static int
 check_cross(const struct cfg *cfg, struct cc_err *err)
@@ -713,7 +742,7 @@ check_cross(const struct cfg *cfg, struct cc_err *err)
 		        "config '%s': key 'allowed_compilers[%zu]': expected an absolute path or pattern, got \"%s\"",
 		        cfg->path, i, text);
 	}
-	return CC_OK;
+	return check_tls(cfg, err);
 }
 
 /* ---- text ------------------------------------------------------------- */

@@ -59,6 +59,9 @@ struct cfg {
 	char **allowed_compilers;
 	size_t n_allowed_compilers;
 	int max_jobs_per_connection; /* requests in flight on one nng pipe */
+	/* TLS for a tls+tcp:// endpoint: absolute PEM paths; "" = none. */
+	char *tls_cert_file; /* self-signed; clients pin it (port file) */
+	char *tls_key_file;
 };
 
 /*

@@ -21,6 +21,7 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
+#include <nng/supplemental/tls/tls.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -29,11 +30,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "log.h"
 #include "monotime.h"
 
 #define REFUSAL_KINDS    16
 #define RECV_SLACK_BYTES ((size_t)1 << 20)
+#define PEM_MAX_BYTES    ((size_t)1 << 20)
 
 enum slot_state { SLOT_RECV, SLOT_WAIT, SLOT_SEND };
 
@@ -202,10 +205,54 @@ nng_fail(struct cc_err *err, int rv, const char *what, const char *url)
 	return CC_ENNG;
 }
 
+static bool
+is_tls(const char *url)
+{
+	return strncmp(url, "tls+tcp://", 10) == 0;
+}
+
+/* Give the listener the certificate and key of cfg (tls+tcp only). */
+static int
+setup_tls(struct frontend *fe, const struct cfg *cfg, struct cc_err *err)
+{
+	nng_tls_config *tls = NULL;
+	char *cert = NULL, *key = NULL;
+	size_t len;
+	int rv, rc;
+
+	rc = fileio_read_all(cfg->tls_cert_file, PEM_MAX_BYTES, &cert, &len,
+	                     err);
+	if (rc == CC_OK)
+		rc = fileio_read_all(cfg->tls_key_file, PEM_MAX_BYTES, &key,
+		                     &len, err);
+	if (rc != CC_OK)
+		goto out;
+	rv = nng_tls_config_alloc(&tls, NNG_TLS_MODE_SERVER);
+	if (rv == 0)
+		rv = nng_tls_config_own_cert(tls, cert, key, NULL);
+	if (rv == 0)
+		rv = nng_listener_set_ptr(fe->listener, NNG_OPT_TLS_CONFIG,
+		                          tls);
+	if (rv != 0)
+		rc = cc_err_set(
+		        err, CC_ENNG,
+		        "tls_cert_file '%s' and tls_key_file '%s': cannot use them: %s",
+		        cfg->tls_cert_file, cfg->tls_key_file,
+		        nng_strerror(rv));
+out:
+	if (tls)
+		nng_tls_config_free(tls); /* the listener holds its own */
+	if (key)
+		memset(key, 0, strlen(key));
+	free(cert);
+	free(key);
+	return rc;
+}
+
 static int
 listen_on(struct frontend *fe, const struct cfg *cfg, struct cc_err *err)
 {
-	int rv;
+	int rv, rc;
 
 	if ((rv = nng_rep0_open(&fe->sock)) != 0)
 		return nng_fail(err, rv, "cannot open socket for",
@@ -220,6 +267,9 @@ listen_on(struct frontend *fe, const struct cfg *cfg, struct cc_err *err)
 	if (rv == 0)
 		rv = nng_listener_create(&fe->listener, fe->sock,
 		                         cfg->endpoint);
+	if (rv == 0 && is_tls(cfg->endpoint) &&
+	    (rc = setup_tls(fe, cfg, err)) != CC_OK)
+		return rc;
 	if (rv == 0)
 		rv = nng_listener_start(fe->listener, 0);
 	if (rv != 0)
@@ -234,8 +284,9 @@ public_url(struct frontend *fe, const struct cfg *cfg, char *url, size_t size,
 {
 	char host[256];
 	int port = 0, rv;
+	bool tls = is_tls(cfg->endpoint);
 
-	if (strncmp(cfg->endpoint, "tcp://", 6) != 0) {
+	if (strncmp(cfg->endpoint, "tcp://", 6) != 0 && !tls) {
 		snprintf(url, size, "%s", cfg->endpoint);
 		return CC_OK;
 	}
@@ -249,7 +300,7 @@ public_url(struct frontend *fe, const struct cfg *cfg, char *url, size_t size,
 		snprintf(host, sizeof(host), "127.0.0.1");
 	}
 	host[sizeof(host) - 1] = '\0';
-	snprintf(url, size, "tcp://%s:%d", host, port);
+	snprintf(url, size, "%s://%s:%d", tls ? "tls+tcp" : "tcp", host, port);
 	return CC_OK;
 }
 

@@ -45,6 +45,8 @@ static const char *const all_keys[] = {
         "exact_mode",
         "allowed_compilers",
         "max_jobs_per_connection",
+        "tls_cert_file",
+        "tls_key_file",
 };
 #define N_ALL_KEYS (sizeof(all_keys) / sizeof(all_keys[0]))
 
@@ -229,17 +231,17 @@ ParameterizedTestParameters(cfg, bad_value_names_file_and_key)
 	        {"\"max_queued_jobs\": 65537",
 	         "config 't.json': key 'max_queued_jobs': expected an integer between 1 and 65536, got 65537"},
 	        {"\"endpoint\": \"http://h:1\"",
-	         "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port> or ipc://<path>, got \"http://h:1\""},
+	         "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port>, tls+tcp://<host>:<port> or ipc://<path>, got \"http://h:1\""},
 	        {"\"endpoint\": \"tcp://host\"",
-	         "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port> or ipc://<path>, got \"tcp://host\""},
+	         "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port>, tls+tcp://<host>:<port> or ipc://<path>, got \"tcp://host\""},
 	        {"\"endpoint\": \"tcp://host:65536\"",
-	         "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port> or ipc://<path>, got \"tcp://host:65536\""},
+	         "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port>, tls+tcp://<host>:<port> or ipc://<path>, got \"tcp://host:65536\""},
 	        {"\"endpoint\": \"tcp://host:1x\"",
-	         "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port> or ipc://<path>, got \"tcp://host:1x\""},
+	         "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port>, tls+tcp://<host>:<port> or ipc://<path>, got \"tcp://host:1x\""},
 	        {"\"endpoint\": \"ipc://\"",
-	         "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port> or ipc://<path>, got \"ipc://\""},
+	         "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port>, tls+tcp://<host>:<port> or ipc://<path>, got \"ipc://\""},
 	        {"\"endpoint\": \"ipc:///a/very/long/path/that/does/not/fit/in/sun_path/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock\"",
-	         "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port> or ipc://<path>, got \"ipc:///a/very/long/path/that/does/not/fit/in/sun...\""},
+	         "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port>, tls+tcp://<host>:<port> or ipc://<path>, got \"ipc:///a/very/long/path/that/does/not/fit/in/sun...\""},
 	        {"\"specs\": \"zlib hdf5\"",
 	         "config 't.json': key 'specs': expected an array of non-empty strings, got \"zlib hdf5\""},
 	        {"\"specs\": [\"zlib\", 3]",
@@ -544,6 +546,32 @@ Test(cfg, allowed_compilers_must_be_absolute)
 	cfg = load("{\"port_file\": \"p\"}", CC_OK, &err);
 	cr_assert_eq(cfg->n_allowed_compilers, 0, "default is not []");
 	cr_assert_eq(cfg->max_jobs_per_connection, 16);
+	cfg_free(cfg);
+}
+
+Test(cfg, tls_endpoint_needs_absolute_cert_and_key)
+{
+	struct cc_err err;
+	struct cfg *cfg;
+
+	expect_error(
+	        "{\"port_file\": \"p\", \"endpoint\": \"tls+tcp://h:0\"}",
+	        "config 't.json': key 'tls_cert_file': expected an absolute path when endpoint is tls+tcp://, got \"\"");
+	expect_error(
+	        "{\"port_file\": \"p\", \"endpoint\": \"tls+tcp://h:0\","
+	        " \"tls_cert_file\": \"/c.pem\", \"tls_key_file\": \"k.pem\"}",
+	        "config 't.json': key 'tls_key_file': expected an absolute path when endpoint is tls+tcp://, got \"k.pem\"");
+	expect_error(
+	        "{\"port_file\": \"p\", \"tls_cert_file\": \"/c.pem\"}",
+	        "config 't.json': key 'tls_cert_file': set, but endpoint 'tcp://0.0.0.0:0' is not tls+tcp://");
+	expect_error(
+	        "{\"port_file\": \"p\", \"endpoint\": \"tls+tcp://h\"}",
+	        "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port>, tls+tcp://<host>:<port> or ipc://<path>, got \"tls+tcp://h\"");
+	cfg = load(
+	        "{\"port_file\": \"p\", \"endpoint\": \"tls+tcp://h:0\","
+	        " \"tls_cert_file\": \"/c.pem\", \"tls_key_file\": \"/k.pem\"}",
+	        CC_OK, &err);
+	cr_assert_str_eq(cfg->tls_key_file, "/k.pem");
 	cfg_free(cfg);
 }
 
