@@ -95,11 +95,11 @@ static const char *const forbidden_prefixes[] = {
         "-aux-info",   /* prototypes to a named file */
         "-fopt-info",  /* -fopt-info-...=FILE */
         "-fcallgraph-info",
-        "-gsplit-dwarf",  /* .dwo beside the output */
-        "-Wp,",           /* preprocessor options: -Wp,-MD,FILE */
-        "-Wa,",           /* assembler options: -Wa,-a=FILE, --MD FILE */
+        "-gsplit-dwarf", /* .dwo beside the output */
+        "-Wp,",          /* preprocessor options: -Wp,-MD,FILE */
+        /* -Wa,: only items that name no file (wa_is_safe) */
         "-Xpreprocessor", /* next argument goes to cpp unchecked */
-        "-Xassembler",    /* next argument goes to as unchecked */
+        "-Xassembler",    /* alone; with a safe item see check_args() */
         "-fdump-",        /* -fdump-...=FILE, -fdump-ada-spec in cwd */
         "-fstack-usage",
         "-time",     /* -time=FILE appends to FILE */
@@ -111,6 +111,12 @@ static const char *const forbidden_prefixes[] = {
         "-fcompare-debug", /* the driver reruns cc1 with other options */
         "-fdiagnostics-format=json-file",
         "-fdiagnostics-format=sarif-file",
+};
+
+/* Harmless (they print to stderr) unless given "=FILE" to write. */
+static const char *const forbidden_with_file[] = {
+        "-fopt-info", /* -fopt-info-vec-missed=FILE */
+        "-time",      /* -time=FILE appends to FILE */
 };
 
 /*
@@ -154,6 +160,39 @@ long_option_is_safe(const char *arg)
 	return false;
 }
 
+/*
+ * One item for the assembler (from -Wa, or after -Xassembler) that names
+ * no file: an option, not -a... (listing to a file), --MD FILE, -o, and
+ * no @file. The client keeps the same ones remote (docs/classification.md,
+ * assembler_files). An item not starting with '-' is an operand: a file.
+ */
+static bool
+as_item_is_safe(const char *item, size_t len)
+{
+	if (len < 2 || item[0] != '-' || memchr(item, '@', len))
+		return false;
+	if (item[1] == 'a' || item[1] == 'o')
+		return false;
+	return !(len >= 4 && strncmp(item, "--MD", 4) == 0);
+}
+
+/* -Wa,ITEM,ITEM...: every item safe. */
+static bool
+wa_is_safe(const char *arg)
+{
+	const char *p = arg + 4;
+
+	for (;;) {
+		size_t len = strcspn(p, ",");
+
+		if (!as_item_is_safe(p, len))
+			return false;
+		if (p[len] == '\0')
+			return true;
+		p += len + 1;
+	}
+}
+
 bool
 runner_arg_is_forbidden(const char *arg)
 {
@@ -161,6 +200,16 @@ runner_arg_is_forbidden(const char *arg)
 
 	if (strncmp(arg, "--", 2) == 0)
 		return !long_option_is_safe(arg);
+	if (strncmp(arg, "-Wa,", 4) == 0)
+		return !wa_is_safe(arg);
+	for (size_t i = 0;
+	     i < sizeof(forbidden_with_file) / sizeof(forbidden_with_file[0]);
+	     i++) {
+		const char *p = forbidden_with_file[i];
+
+		if (strncmp(arg, p, strlen(p)) == 0 && strchr(arg, '='))
+			return true;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const char *p = forbidden_prefixes[i];
 
@@ -354,6 +403,12 @@ check_args(char **args, size_t n, bool shipped, const char *vector,
            Clustcc__Refusal *refusal, struct cc_err *err)
 {
 	for (size_t i = 0; i < n; i++) {
+		/* "-Xassembler ITEM" with a safe item is one harmless pair. */
+		if (strcmp(args[i], "-Xassembler") == 0 && i + 1 < n &&
+		    as_item_is_safe(args[i + 1], strlen(args[i + 1]))) {
+			i++;
+			continue;
+		}
 		/* The worker sets the language of the shipped source itself. */
 		if (runner_arg_is_forbidden(args[i]) ||
 		    (shipped && strncmp(args[i], "-x", 2) == 0)) {

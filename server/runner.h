@@ -69,7 +69,11 @@ uint64_t runner_job_id(const struct runner *r);
 int runner_pack_refusal(uint64_t job_id, int rank, Clustcc__Refusal refusal,
                         const char *message, uint8_t **buf, size_t *len);
 
-/* True if arg must never be run on a worker (loads or writes host files). */
+/*
+ * True if arg must never be run on a worker (loads or writes host files).
+ * "-Xassembler" is forbidden here; runner_start() lets it through only
+ * followed by an assembler option that names no file.
+ */
 bool runner_arg_is_forbidden(const char *arg);
 
 /*

@@ -873,6 +873,11 @@ static const char *const attacks[] = {
         "-gsplit-dwarf",
         "-Wp,-MD,/tmp/x.d",
         "-Wa,-adhln=/tmp/x.lst",
+        "-Wa,--noexecstack,--MD,/tmp/x.d",
+        "-Wa,-I,/tmp",
+        "-Wa,@/tmp/args",
+        "-Wa,-o,/tmp/x.o",
+        "-Wa,",
         "-Xpreprocessor",
         "-Xassembler",
         "-fdump-tree-all",
@@ -952,6 +957,35 @@ Test(runner, harmless_options_are_not_forbidden)
 
 	for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++)
 		cr_assert_not(runner_arg_is_forbidden(fine[i]), "%s", fine[i]);
+}
+
+/* "-Xassembler ITEM" passes with a safe item only, in every vector. */
+Test(runner, xassembler_pairs_are_checked_as_a_pair)
+{
+	static char xa[] = "-Xassembler";
+	static char safe[] = "--noexecstack";
+	static char listing[] = "-adhln=/tmp/x.lst";
+	Clustcc__WorkerResult *res = NULL;
+	struct fixture f;
+
+	preprocess("t", good_c);
+	fixture_init(&f, gcc_path, "t.i");
+	f.args[1] = xa;
+	f.args[2] = listing;
+	f.c.n_args = 3;
+	expect_refused_at_start(&f.job, CC_EINVAL,
+	                        CLUSTCC__REFUSAL__REFUSAL_REJECTED_ARG, xa);
+	f.c.n_args = 2; /* a trailing -Xassembler */
+	expect_refused_at_start(&f.job, CC_EINVAL,
+	                        CLUSTCC__REFUSAL__REFUSAL_REJECTED_ARG, xa);
+	f.args[2] = safe;
+	f.c.n_args = 3;
+	(void)run_job(&f.job, 60000, &res);
+	cr_assert_eq(res->refusal, CLUSTCC__REFUSAL__REFUSAL_NONE, "%s",
+	             res->message);
+	cr_assert_eq(res->result->exit_code, 0);
+	codec_free(res);
+	fixture_release(&f);
 }
 
 /* Exact mode runs the request's vectors: no link, and a check that only
