@@ -797,6 +797,7 @@ Test(runner, compiler_not_on_the_allow_list_never_runs)
 	/* A symlink named like an allowed script does not help either. */
 	tu_path(link, sizeof(link), tmpdir, "evil.sh");
 	cr_assert_eq(symlink("/bin/sh", link), 0);
+	fixture_release(&f);
 	fixture_init(&f, link, "t.i");
 	f.args[0] = dash_c;
 	f.args[1] = touch;
