@@ -12,9 +12,14 @@
  * Children are started with common/spawn (posix_spawn: safe after
  * MPI_Init) in their own process group, stdout and stderr to files in the
  * scratch directory, so nothing has to be drained while they run. The
- * compiler is identified by path, size and mtime: a different compiler at
- * the same path is refused, and the client compiles locally. All state is
- * owned by the rank's main thread.
+ * compiler a request names is resolved with realpath() and must be on the
+ * rank's allow-list (allowlist.h); the resolved file is what runs. It must
+ * also have the client's size and mtime: a different compiler at the same
+ * path is refused, and the client compiles locally. Before anything runs,
+ * every argument of the three vectors is checked against the forbidden
+ * list below (docs/DESIGN.md, "Security"); while it runs, a compile is
+ * bounded in time (compile_timeout_ms) and in what it writes
+ * (max_msg_bytes). All state is owned by the rank's main thread.
  */
 #define LOG_MODULE "runner"
 #include "runner.h"
