@@ -7,6 +7,11 @@
  * (a port file left by an allocation that ended) it waits for the kernel's
  * SYN retries, about two minutes, on every compile. So a tcp endpoint is
  * first probed with a non-blocking connect bounded by CONNECT_TIMEOUT_MS.
+ *
+ * A tls+tcp endpoint is dialed with a TLS config that trusts exactly the
+ * certificate the port file names (the head's own, self-signed): a server
+ * that cannot prove it holds that key fails the handshake, and the client
+ * compiles locally.
  */
 #define LOG_MODULE "rpc"
 #include "rpc.h"
@@ -17,6 +22,7 @@
 #include <netdb.h>
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <nng/supplemental/tls/tls.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -41,7 +47,8 @@ nng_fail(struct cc_err *err, int code, int rv, const char *what,
 	return code;
 }
 
-/* Split "tcp://host:port" ("[v6]:port" too); false if not tcp. */
+/* Split "tcp://host:port" ("[v6]:port" too, tls+tcp:// too); false if
+ * not tcp. */
 static bool
 tcp_host_port(const char *url, char *host, size_t hsize, char *port,
               size_t psize)
@@ -49,6 +56,8 @@ tcp_host_port(const char *url, char *host, size_t hsize, char *port,
 	const char *h, *colon;
 	size_t hlen;
 
+	if (strncmp(url, "tls+tcp://", 10) == 0)
+		url += 4;
 	if (strncmp(url, "tcp://", 6) != 0)
 		return false;
 	h = url + 6;
@@ -119,10 +128,39 @@ probe(const char *url, int timeout_ms, struct cc_err *err)
 	return CC_OK;
 }
 
+/* Blocking dial; for tls+tcp trusting only pf->tls_ca_file. nng code. */
 static int
-open_socket(nng_socket *sock, const char *url, int64_t timeout_ms,
+dial(nng_socket sock, const struct portfile *pf)
+{
+	nng_tls_config *tls = NULL;
+	nng_dialer d;
+	int rv;
+
+	if (strncmp(pf->endpoint, "tls+tcp://", 10) != 0)
+		return nng_dial(sock, pf->endpoint, NULL, 0);
+	if (!pf->tls_ca_file[0])
+		return NNG_ENOTSUP; /* no certificate to trust: never plain */
+	rv = nng_dialer_create(&d, sock, pf->endpoint);
+	if (rv == 0)
+		rv = nng_tls_config_alloc(&tls, NNG_TLS_MODE_CLIENT);
+	if (rv == 0)
+		rv = nng_tls_config_auth_mode(tls, NNG_TLS_AUTH_MODE_REQUIRED);
+	if (rv == 0)
+		rv = nng_tls_config_ca_file(tls, pf->tls_ca_file);
+	if (rv == 0)
+		rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tls);
+	if (rv == 0)
+		rv = nng_dialer_start(d, 0);
+	if (tls)
+		nng_tls_config_free(tls); /* the dialer holds its own */
+	return rv;
+}
+
+static int
+open_socket(nng_socket *sock, const struct portfile *pf, int64_t timeout_ms,
             size_t max_bytes, struct cc_err *err)
 {
+	const char *url = pf->endpoint;
 	int rv, rc;
 
 	rc = probe(url,
@@ -140,7 +178,7 @@ open_socket(nng_socket *sock, const char *url, int64_t timeout_ms,
 	nng_socket_set_ms(*sock, NNG_OPT_SENDTIMEO, (nng_duration)timeout_ms);
 	nng_socket_set_size(*sock, NNG_OPT_RECVMAXSZ, max_bytes);
 	/* Blocking dial: a missing server fails now, not at the deadline. */
-	rv = nng_dial(*sock, url, NULL, 0);
+	rv = dial(*sock, pf);
 	if (rv != 0) {
 		nng_close(*sock);
 		return nng_fail(err, CC_ENNG, rv, "cannot connect to", url);
@@ -192,7 +230,7 @@ rpc_call(const struct portfile *pf, Clustcc__Request *req, int64_t timeout_ms,
 	rc = codec_pack(&req->base, max_bytes, &buf, &len, err);
 	if (rc != CC_OK)
 		return rc;
-	rc = open_socket(&sock, pf->endpoint, timeout_ms, max_bytes, err);
+	rc = open_socket(&sock, pf, timeout_ms, max_bytes, err);
 	if (rc == CC_OK) {
 		rc = exchange(sock, pf->endpoint, buf, len, max_bytes, resp,
 		              err);

@@ -165,7 +165,7 @@ static const struct key keys[] = {
                 "name of the plain mpirun launch script that clustcc-ctl generates; \"\" = none"),
         KEY_STR_CHECKED(
                 endpoint, 0, "tcp://0.0.0.0:0", endpoint_is_valid,
-                "a URL tcp://<host>:<port> or ipc://<path>",
+                "a URL tcp://<host>:<port>, tls+tcp://<host>:<port> or ipc://<path>",
                 "nng URL the head listens on; tcp port 0 picks a free port, and the port file tells clients the real one"),
         KEY_STR(advertise_host, 0, "",
                 "host name or address that clients dial, written to port_file; \"\" = the head's gethostname()"),
@@ -185,6 +185,15 @@ static const struct key keys[] = {
         KEY_FLAG(
                 exact_mode, 1,
                 "when the client's directory is visible on a rank (shared filesystem), verify and run the client's own command there, so objects and diagnostics are exactly a local compile's; false = always compile the shipped preprocessed source"),
+        KEY_LIST(
+                allowed_compilers, n_allowed_compilers,
+                "compilers a rank may run: absolute paths or fnmatch patterns, matched against the real path (symlinks resolved) of the compiler a request names; [] = the gcc, g++, cc and c++ found on each rank's PATH"),
+        KEY_NUM(max_jobs_per_connection, KEY_INT, int, 16, 1, 65536,
+                "requests one client connection may have in flight at once; further ones are refused as busy (clustcc-gcc sends one)"),
+        KEY_STR(tls_cert_file, 0, "",
+                "with a tls+tcp:// endpoint: absolute path of the head's self-signed certificate (PEM); the port file names it and clients trust only it"),
+        KEY_STR(tls_key_file, 0, "",
+                "with a tls+tcp:// endpoint: absolute path of the certificate's private key (PEM)"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -412,6 +421,8 @@ endpoint_is_valid(const char *s)
 		return s[6] != '\0' &&
 		       strlen(s + 6) <
 		               sizeof(((struct sockaddr_un *)0)->sun_path);
+	if (strncmp(s, "tls+tcp://", 10) == 0)
+		s += 4; /* same form as tcp:// */
 	if (strncmp(s, "tcp://", 6) != 0)
 		return false;
 	colon = strrchr(s + 6, ':');
@@ -679,6 +690,29 @@ apply_members(struct cfg *cfg, const cJSON *root, struct cc_err *err)
 	return CC_OK;
 }
 
+/* tls+tcp:// needs both files, absolute; other endpoints neither. */
+static int
+check_tls(const struct cfg *cfg, struct cc_err *err)
+{
+	bool tls = strncmp(cfg->endpoint, "tls+tcp://", 10) == 0;
+	const char *names[] = {"tls_cert_file", "tls_key_file"};
+	const char *values[] = {cfg->tls_cert_file, cfg->tls_key_file};
+
+	for (size_t i = 0; i < 2; i++) {
+		if (tls && values[i][0] != '/')
+			return cc_err_set(
+			        err, CC_ECONFIG,
+			        "config '%s': key '%s': expected an absolute path when endpoint is tls+tcp://, got \"%.48s\"",
+			        cfg->path, names[i], values[i]);
+		if (!tls && values[i][0])
+			return cc_err_set(
+			        err, CC_ECONFIG,
+			        "config '%s': key '%s': set, but endpoint '%.48s' is not tls+tcp://",
+			        cfg->path, names[i], cfg->endpoint);
+	}
+	return CC_OK;
+}
+
 /* Rules between keys, after each key has passed its own checks. */
 static int
 check_cross(const struct cfg *cfg, struct cc_err *err)
@@ -699,7 +733,20 @@ check_cross(const struct cfg *cfg, struct cc_err *err)
 		        err, CC_ECONFIG,
 		        "config '%s': key 'total_cpus': expected 0 or at least head_rank_cpus + num_workers * worker_rank_cpus = %lld, got %d",
 		        cfg->path, (long long)need, cfg->total_cpus);
-	return CC_OK;
+	/* A relative compiler path would mean "wherever the rank runs". */
+	for (size_t i = 0; i < cfg->n_allowed_compilers; i++) {
+		char text[QUOTE_MAX + 4];
+
+		if (cfg->allowed_compilers[i][0] == '/')
+			continue;
+		printable(cfg->allowed_compilers[i], QUOTE_MAX, text,
+		          sizeof(text));
+		return cc_err_set(
+		        err, CC_ECONFIG,
+		        "config '%s': key 'allowed_compilers[%zu]': expected an absolute path or pattern, got \"%s\"",
+		        cfg->path, i, text);
+	}
+	return check_tls(cfg, err);
 }
 
 /* ---- text ------------------------------------------------------------- */

@@ -56,6 +56,14 @@ struct cfg {
 	bool exact_mode;   /* verified compile in the client's cwd; default true
 	                    */
 	bool shipped_debug; /* -g compiles in shipped mode too; default false */
+	/* Absolute paths or fnmatch patterns of the compilers a rank may run;
+	 * empty (default) = gcc, g++, cc, c++ on the rank's PATH. */
+	char **allowed_compilers;
+	size_t n_allowed_compilers;
+	int max_jobs_per_connection; /* requests in flight on one nng pipe */
+	/* TLS for a tls+tcp:// endpoint: absolute PEM paths; "" = none. */
+	char *tls_cert_file; /* self-signed; clients pin it (port file) */
+	char *tls_key_file;
 };
 
 /*

@@ -116,7 +116,9 @@ do_spawn(const struct child_opts *opts, pid_t *pid)
 	rc = set_attr(&attr, !opts->in_caller_group);
 	if (rc == 0)
 		rc = add_actions(&fa, opts);
-	if (rc == 0 && strchr(argv[0], '/'))
+	if (rc == 0 && opts->path)
+		rc = posix_spawn(pid, opts->path, &fa, &attr, argv, envp);
+	else if (rc == 0 && strchr(argv[0], '/'))
 		rc = posix_spawn(pid, argv[0], &fa, &attr, argv, envp);
 	else if (rc == 0)
 		rc = posix_spawnp(pid, argv[0], &fa, &attr, argv, envp);

@@ -23,6 +23,12 @@
 struct child_opts {
 	/* argv[0] is run as given if it holds a '/', else searched in PATH. */
 	const char *const *argv;
+	/*
+	 * If set, the file run instead, argv[0] still passed as given: a
+	 * worker runs the allow-listed real path of a compiler under the
+	 * name the client used, so gcc's messages ("gcc: warning: ...") match.
+	 */
+	const char *path;
 	const char *const *envp; /* NULL: inherit environ */
 	const char *cwd;         /* NULL: inherit */
 	const char *stdin_path;  /* NULL: inherit; "/dev/null" is fine */

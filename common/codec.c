@@ -24,6 +24,8 @@ static const char *const refusal_names[] = {
         [CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED] = "worker_failed",
         [CLUSTCC__REFUSAL__REFUSAL_INTERNAL] = "internal",
         [CLUSTCC__REFUSAL__REFUSAL_NOT_EXACT] = "not_exact",
+        [CLUSTCC__REFUSAL__REFUSAL_COMPILER_NOT_ALLOWED] =
+                "compiler_not_allowed",
 };
 
 const char *
@@ -65,6 +67,57 @@ is_nonempty(const char *s)
 	return s && s[0] != '\0';
 }
 
+/* Every string of vec[0..n) shorter than CODEC_MAX_ARG_BYTES. */
+static int
+check_lengths(char **vec, size_t n, const char *what, struct cc_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strnlen(vec[i], CODEC_MAX_ARG_BYTES);
+
+		if (len >= CODEC_MAX_ARG_BYTES)
+			return cc_err_set(
+			        err, CC_EPROTO,
+			        "compile request: %s[%zu] is longer than %d bytes",
+			        what, i, CODEC_MAX_ARG_BYTES - 1);
+	}
+	return CC_OK;
+}
+
+static int
+check_path_lengths(const Clustcc__CompileRequest *c, struct cc_err *err)
+{
+	const char *names[] = {"compiler path", "cwd", "source_name"};
+	const char *values[] = {c->compiler->path, c->cwd, c->source_name};
+
+	for (size_t i = 0; i < 3; i++) {
+		if (strnlen(values[i], CODEC_MAX_PATH_BYTES) >=
+		    CODEC_MAX_PATH_BYTES)
+			return cc_err_set(
+			        err, CC_EPROTO,
+			        "compile request: %s is longer than %d bytes",
+			        names[i], CODEC_MAX_PATH_BYTES - 1);
+	}
+	return CC_OK;
+}
+
+static int
+check_all_lengths(const Clustcc__CompileRequest *c, struct cc_err *err)
+{
+	int rc = check_path_lengths(c, err);
+
+	if (rc == CC_OK)
+		rc = check_lengths(c->args, c->n_args, "args", err);
+	if (rc == CC_OK)
+		rc = check_lengths(c->check_args, c->n_check_args, "check_args",
+		                   err);
+	if (rc == CC_OK)
+		rc = check_lengths(c->exact_args, c->n_exact_args, "exact_args",
+		                   err);
+	if (rc == CC_OK)
+		rc = check_lengths(c->env, c->n_env, "env", err);
+	return rc;
+}
+
 int
 codec_check_compile(const Clustcc__CompileRequest *c, struct cc_err *err)
 {
@@ -95,7 +148,7 @@ codec_check_compile(const Clustcc__CompileRequest *c, struct cc_err *err)
 			        "compile request: environment entry %zu is not NAME=value",
 			        i);
 	}
-	return CC_OK;
+	return check_all_lengths(c, err);
 }
 
 /* Compare without an early exit so the time does not leak the token. */

@@ -23,6 +23,10 @@
 #define CODEC_PROTOCOL_VERSION 1u
 #define CODEC_MAX_ARGS         4096
 #define CODEC_MAX_ENV          64
+/* One argument or env entry: Linux's MAX_ARG_STRLEN, the most exec takes. */
+#define CODEC_MAX_ARG_BYTES (128 * 1024)
+/* compiler path, cwd, source_name: PATH_MAX. */
+#define CODEC_MAX_PATH_BYTES 4096
 
 /*
  * Pack msg into a new malloc'd buffer (*buf is the caller's). CC_ETOOBIG if

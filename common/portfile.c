@@ -24,11 +24,12 @@
 #include "fileio.h"
 
 #define PORTFILE_HEADER "clustcc-portfile 1"
-/* What portfile_publish() writes: endpoint, token, pid. */
+/* What portfile_publish() writes: endpoint, token, pid (+ tls_ca_file). */
 #define PORTFILE_FORMAT \
 	PORTFILE_HEADER "\nendpoint %s\ntoken %s\npid %" PRId64 "\n"
+#define PORTFILE_TLS_FORMAT "tls_ca_file %s\n"
 
-/* A valid file is under 700 bytes; leave room for keys added later. */
+/* A valid file is under 5 KiB; leave room for keys added later. */
 #define PORTFILE_MAX_BYTES (16 * 1024)
 
 /* Which lines portfile_read() has seen, to catch missing and repeated keys. */
@@ -36,6 +37,7 @@ struct seen {
 	bool endpoint;
 	bool token;
 	bool pid;
+	bool tls_ca_file;
 };
 
 int
@@ -102,13 +104,31 @@ endpoint_is_valid(const char *s)
 	return true;
 }
 
+/* Absolute, shorter than the buffer, no white space or control chars. */
+static bool
+ca_file_is_valid(const char *s)
+{
+	size_t len = strnlen(s, PORTFILE_PATH_MAX);
+
+	if (len == 0 || len >= PORTFILE_PATH_MAX || s[0] != '/')
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c <= ' ' || c == 0x7f)
+			return false;
+	}
+	return true;
+}
+
 int
 portfile_publish(const char *path, const struct portfile *pf,
                  struct cc_err *err)
 {
-	/* Header, three keys, their values and newlines. */
-	char buf[PORTFILE_ENDPOINT_MAX + PORTFILE_TOKEN_HEX + 128];
-	int n;
+	/* Header, four keys, their values and newlines. */
+	char buf[PORTFILE_ENDPOINT_MAX + PORTFILE_TOKEN_HEX +
+	         PORTFILE_PATH_MAX + 160];
+	int n, m = 0;
 
 	if (!endpoint_is_valid(pf->endpoint))
 		return cc_err_set(
@@ -124,9 +144,19 @@ portfile_publish(const char *path, const struct portfile *pf,
 		return cc_err_set(err, CC_EINVAL,
 		                  "port file '%s': pid %" PRId64 " is not >= 1",
 		                  path, pf->pid);
+	if (pf->tls_ca_file[0] && !ca_file_is_valid(pf->tls_ca_file))
+		return cc_err_set(
+		        err, CC_EINVAL,
+		        "port file '%s': tls_ca_file is not an absolute path without white space",
+		        path);
 	n = snprintf(buf, sizeof(buf), PORTFILE_FORMAT, pf->endpoint, pf->token,
 	             pf->pid);
-	if (n < 0 || (size_t)n >= sizeof(buf))
+	if (n > 0 && (size_t)n < sizeof(buf) && pf->tls_ca_file[0])
+		m = snprintf(buf + n, sizeof(buf) - (size_t)n,
+		             PORTFILE_TLS_FORMAT, pf->tls_ca_file);
+	if (m > 0)
+		n += m;
+	if (n < 0 || m < 0 || (size_t)n >= sizeof(buf))
 		return cc_err_set(
 		        err, CC_EINTERNAL,
 		        "port file '%s': contents do not fit %zu bytes", path,
@@ -180,6 +210,11 @@ parse_line(const char *path, int lineno, char *line, struct portfile *pf,
 		if (parse_pid(value, &pf->pid) != CC_OK)
 			goto bad_value;
 		dup = &seen->pid;
+	} else if (strcmp(line, "tls_ca_file") == 0) {
+		if (!ca_file_is_valid(value))
+			goto bad_value;
+		memcpy(pf->tls_ca_file, value, strlen(value) + 1);
+		dup = &seen->tls_ca_file;
 	} else {
 		/* A key from a newer server: skip it (see the head comment). */
 		return CC_OK;
@@ -219,7 +254,7 @@ check_complete(const char *path, const struct seen *seen, struct cc_err *err)
 static int
 parse(const char *path, char *data, struct portfile *pf, struct cc_err *err)
 {
-	struct seen seen = {false, false, false};
+	struct seen seen = {false, false, false, false};
 	char *line = data;
 	char *next;
 	int lineno;

@@ -8,6 +8,7 @@
  *   endpoint tcp://node12:45123
  *   token 64-hex-chars
  *   pid 4711
+ *   tls_ca_file /shared/me/cert.pem     (only for a tls+tcp:// endpoint)
  *
  * Stateless, thread-safe.
  */
@@ -20,11 +21,15 @@
 
 #define PORTFILE_TOKEN_HEX    64
 #define PORTFILE_ENDPOINT_MAX 512
+#define PORTFILE_PATH_MAX     4096
 
 struct portfile {
 	char endpoint[PORTFILE_ENDPOINT_MAX];
 	char token[PORTFILE_TOKEN_HEX + 1];
 	int64_t pid;
+	/* The head's TLS certificate, the only one clients trust; "" = none.
+	 * An absolute path without white space. */
+	char tls_ca_file[PORTFILE_PATH_MAX];
 };
 
 /* Fill out with PORTFILE_TOKEN_HEX hex chars of getrandom() + NUL. */

@@ -12,7 +12,9 @@ PKGS=(build-essential cmake pkg-config git jq procps bsdutils
       slurmctld slurmd slurm-client munge
       # third-party sources for tests/integration/third_party.sh (binutils'
       # tarball is .tar.xz; its bfd is configured --with-system-zlib)
-      binutils-source googletest xz-utils zlib1g-dev)
+      binutils-source googletest xz-utils zlib1g-dev
+      # self-signed certificates for tests/integration/tls.sh
+      openssl)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \

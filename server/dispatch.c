@@ -50,6 +50,7 @@ struct head {
 	size_t n_inflight, cap_inflight;
 	struct runset local; /* head-local compiles */
 	struct runner_opts runner_opts;
+	struct allowlist *compilers; /* runner_opts.compilers, owned */
 	bool draining;
 	int64_t start_ms;
 	uint64_t received, completed;
@@ -187,7 +188,7 @@ answer_status(struct head *h, struct job *job)
 	}
 	st.n_ranks = (size_t)n;
 	st.ranks = rank_ptrs;
-	for (int why = 1; why <= CLUSTCC__REFUSAL__REFUSAL_NOT_EXACT; why++) {
+	for (int why = 1; why < REFUSAL_KINDS; why++) {
 		uint64_t c = refused_total(h, (Clustcc__Refusal)why);
 
 		if (!c)
@@ -534,6 +535,7 @@ free_head(struct head *h)
 	for (size_t i = 0; i < h->n_inflight; i++)
 		job_free(h->inflight[i]);
 	runset_release(&h->local);
+	allowlist_free(h->compilers);
 	for (size_t i = 0; i < h->n_reasons; i++)
 		free(h->reasons[i].name);
 	free(h->inflight);
@@ -553,9 +555,10 @@ dispatch_run(const struct dispatch_ctx *ctx)
 		return 1;
 	}
 	h.start_ms = monotime_ms();
-	h.runner_opts = (struct runner_opts){ctx->cfg->scratch_dir,
-	                                     ctx->cfg->exact_mode,
-	                                     ctx->cfg->shipped_debug};
+	h.compilers = allowlist_for_rank(ctx->cfg);
+	h.runner_opts = (struct runner_opts){
+	        ctx->cfg->scratch_dir, ctx->cfg->exact_mode,
+	        ctx->cfg->shipped_debug, h.compilers, ctx->cfg->max_msg_bytes};
 	backoff_reset(&b);
 	for (;;) {
 		bool active = take_requests(&h);

@@ -8,12 +8,21 @@
  * A callback never blocks: it only decodes, pushes a job or starts a send
  * (nng: aio callbacks "must not perform any blocking operations").
  * Closed and cancelled results are normal at shutdown and end the slot.
+ *
+ * Per-connection bound: a raw client can pipeline many requests over one
+ * pipe (several REQ contexts on one socket). A slot records the pipe of
+ * the request it holds until its reply is sent; a request whose pipe
+ * already holds max_jobs_per_connection slots is refused as busy, so one
+ * connection cannot take every slot. Claiming counts the slots under
+ * pipe_lock (held for that scan only, never across an nng call).
  */
 #define LOG_MODULE "frontend"
 #include "frontend.h"
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
+#include <nng/supplemental/tls/tls.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,11 +30,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "log.h"
 #include "monotime.h"
 
 #define REFUSAL_KINDS    16
 #define RECV_SLACK_BYTES ((size_t)1 << 20)
+#define PEM_MAX_BYTES    ((size_t)1 << 20)
 
 enum slot_state { SLOT_RECV, SLOT_WAIT, SLOT_SEND };
 
@@ -34,6 +45,7 @@ struct fe_slot {
 	nng_ctx ctx;
 	nng_aio *aio;
 	enum slot_state state; /* written by whoever owns the slot's turn */
+	_Atomic int pipe;      /* nng pipe id of the request held; 0 = none */
 };
 
 struct frontend {
@@ -42,6 +54,8 @@ struct frontend {
 	struct jobq *q;
 	const char *token;
 	size_t max_msg_bytes;
+	int max_per_pipe; /* cfg max_jobs_per_connection */
+	pthread_mutex_t pipe_lock;
 	struct fe_slot *slots;
 	int n_slots;
 	_Atomic uint64_t next_job_id;
@@ -54,6 +68,7 @@ static void slot_cb(void *arg);
 static void
 arm_recv(struct fe_slot *s)
 {
+	atomic_store(&s->pipe, 0);
 	s->state = SLOT_RECV;
 	nng_ctx_recv(s->ctx, s->aio);
 }
@@ -93,14 +108,34 @@ refuse(struct fe_slot *s, Clustcc__Refusal why, const char *text)
 	send_bytes(s, buf, len);
 }
 
+/* Hold pipe on s unless that pipe already holds max_per_pipe slots. */
+static bool
+claim_pipe(struct fe_slot *s, int pipe)
+{
+	struct frontend *fe = s->fe;
+	int held = 0;
+
+	if (pipe <= 0)
+		return true; /* no pipe known: nothing to count against */
+	pthread_mutex_lock(&fe->pipe_lock);
+	for (int i = 0; i < fe->n_slots; i++)
+		held += atomic_load(&fe->slots[i].pipe) == pipe;
+	if (held < fe->max_per_pipe)
+		atomic_store(&s->pipe, pipe);
+	pthread_mutex_unlock(&fe->pipe_lock);
+	return held < fe->max_per_pipe;
+}
+
 static void
 on_request(struct fe_slot *s, nng_msg *msg)
 {
 	struct frontend *fe = s->fe;
 	Clustcc__Refusal why = CLUSTCC__REFUSAL__REFUSAL_NONE;
 	Clustcc__Request *req = NULL;
+	int pipe = nng_pipe_id(nng_msg_get_pipe(msg));
 	struct job *job;
 	struct cc_err err;
+	char text[128];
 
 	if (codec_unpack_request(nng_msg_body(msg), nng_msg_len(msg),
 	                         fe->max_msg_bytes, fe->token, &req, &why,
@@ -110,6 +145,15 @@ on_request(struct fe_slot *s, nng_msg *msg)
 		return;
 	}
 	nng_msg_free(msg);
+	if (!claim_pipe(s, pipe)) {
+		codec_free(req);
+		snprintf(
+		        text, sizeof(text),
+		        "this connection already has %d requests in flight (max_jobs_per_connection)",
+		        fe->max_per_pipe);
+		refuse(s, CLUSTCC__REFUSAL__REFUSAL_BUSY, text);
+		return;
+	}
 	job = calloc(1, sizeof(*job));
 	if (!job) {
 		codec_free(req);
@@ -161,10 +205,54 @@ nng_fail(struct cc_err *err, int rv, const char *what, const char *url)
 	return CC_ENNG;
 }
 
+static bool
+is_tls(const char *url)
+{
+	return strncmp(url, "tls+tcp://", 10) == 0;
+}
+
+/* Give the listener the certificate and key of cfg (tls+tcp only). */
+static int
+setup_tls(struct frontend *fe, const struct cfg *cfg, struct cc_err *err)
+{
+	nng_tls_config *tls = NULL;
+	char *cert = NULL, *key = NULL;
+	size_t len;
+	int rv, rc;
+
+	rc = fileio_read_all(cfg->tls_cert_file, PEM_MAX_BYTES, &cert, &len,
+	                     err);
+	if (rc == CC_OK)
+		rc = fileio_read_all(cfg->tls_key_file, PEM_MAX_BYTES, &key,
+		                     &len, err);
+	if (rc != CC_OK)
+		goto out;
+	rv = nng_tls_config_alloc(&tls, NNG_TLS_MODE_SERVER);
+	if (rv == 0)
+		rv = nng_tls_config_own_cert(tls, cert, key, NULL);
+	if (rv == 0)
+		rv = nng_listener_set_ptr(fe->listener, NNG_OPT_TLS_CONFIG,
+		                          tls);
+	if (rv != 0)
+		rc = cc_err_set(
+		        err, CC_ENNG,
+		        "tls_cert_file '%s' and tls_key_file '%s': cannot use them: %s",
+		        cfg->tls_cert_file, cfg->tls_key_file,
+		        nng_strerror(rv));
+out:
+	if (tls)
+		nng_tls_config_free(tls); /* the listener holds its own */
+	if (key)
+		memset(key, 0, strlen(key));
+	free(cert);
+	free(key);
+	return rc;
+}
+
 static int
 listen_on(struct frontend *fe, const struct cfg *cfg, struct cc_err *err)
 {
-	int rv;
+	int rv, rc;
 
 	if ((rv = nng_rep0_open(&fe->sock)) != 0)
 		return nng_fail(err, rv, "cannot open socket for",
@@ -179,6 +267,9 @@ listen_on(struct frontend *fe, const struct cfg *cfg, struct cc_err *err)
 	if (rv == 0)
 		rv = nng_listener_create(&fe->listener, fe->sock,
 		                         cfg->endpoint);
+	if (rv == 0 && is_tls(cfg->endpoint) &&
+	    (rc = setup_tls(fe, cfg, err)) != CC_OK)
+		return rc;
 	if (rv == 0)
 		rv = nng_listener_start(fe->listener, 0);
 	if (rv != 0)
@@ -193,8 +284,9 @@ public_url(struct frontend *fe, const struct cfg *cfg, char *url, size_t size,
 {
 	char host[256];
 	int port = 0, rv;
+	bool tls = is_tls(cfg->endpoint);
 
-	if (strncmp(cfg->endpoint, "tcp://", 6) != 0) {
+	if (strncmp(cfg->endpoint, "tcp://", 6) != 0 && !tls) {
 		snprintf(url, size, "%s", cfg->endpoint);
 		return CC_OK;
 	}
@@ -208,7 +300,7 @@ public_url(struct frontend *fe, const struct cfg *cfg, char *url, size_t size,
 		snprintf(host, sizeof(host), "127.0.0.1");
 	}
 	host[sizeof(host) - 1] = '\0';
-	snprintf(url, size, "tcp://%s:%d", host, port);
+	snprintf(url, size, "%s://%s:%d", tls ? "tls+tcp" : "tcp", host, port);
 	return CC_OK;
 }
 
@@ -253,6 +345,8 @@ frontend_start(const struct cfg *cfg, struct jobq *q, const char *token,
 	fe->q = q;
 	fe->token = token;
 	fe->max_msg_bytes = cfg->max_msg_bytes;
+	fe->max_per_pipe = cfg->max_jobs_per_connection;
+	pthread_mutex_init(&fe->pipe_lock, NULL);
 	atomic_init(&fe->next_job_id, 1);
 	rc = listen_on(fe, cfg, err);
 	if (rc == CC_OK)
@@ -305,6 +399,7 @@ frontend_free(struct frontend *fe)
 	}
 	for (int i = 0; i < fe->n_slots; i++)
 		nng_aio_free(fe->slots[i].aio);
+	pthread_mutex_destroy(&fe->pipe_lock);
 	free(fe->slots);
 	free(fe);
 }

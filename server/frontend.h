@@ -6,7 +6,10 @@
  * aio callbacks (nng's threads) decode and check a request; refusals that
  * need no state (bad token, wrong version, malformed) are answered at
  * once, everything else becomes a struct job pushed to the jobq. The
- * dispatcher answers with frontend_reply() from the main thread.
+ * dispatcher answers with frontend_reply() from the main thread. One
+ * connection (nng pipe) holds at most cfg max_jobs_per_connection slots;
+ * further requests on it are refused as busy. A tls+tcp:// endpoint
+ * listens with cfg tls_cert_file/tls_key_file.
  */
 #ifndef CLUSTCC_SERVER_FRONTEND_H
 #define CLUSTCC_SERVER_FRONTEND_H

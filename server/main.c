@@ -167,6 +167,9 @@ run_head(struct transport *t, const struct cfg *cfg)
 	                   sizeof(url), &err) != CC_OK)
 		goto out_log;
 	snprintf(pf.endpoint, sizeof(pf.endpoint), "%s", url);
+	/* With TLS, clients trust this certificate and no other. */
+	snprintf(pf.tls_ca_file, sizeof(pf.tls_ca_file), "%s",
+	         cfg->tls_cert_file);
 	pf.pid = (int64_t)getpid();
 	if (portfile_publish(cfg->port_file, &pf, &err) != CC_OK)
 		goto out_log;

@@ -12,9 +12,14 @@
  * Children are started with common/spawn (posix_spawn: safe after
  * MPI_Init) in their own process group, stdout and stderr to files in the
  * scratch directory, so nothing has to be drained while they run. The
- * compiler is identified by path, size and mtime: a different compiler at
- * the same path is refused, and the client compiles locally. All state is
- * owned by the rank's main thread.
+ * compiler a request names is resolved with realpath() and must be on the
+ * rank's allow-list (allowlist.h); the resolved file is what runs. It must
+ * also have the client's size and mtime: a different compiler at the same
+ * path is refused, and the client compiles locally. Before anything runs,
+ * every argument of the three vectors is checked against the forbidden
+ * list below (docs/DESIGN.md, "Security"); while it runs, a compile is
+ * bounded in time (compile_timeout_ms) and in what it writes
+ * (max_msg_bytes). All state is owned by the rank's main thread.
  */
 #define LOG_MODULE "runner"
 #include "runner.h"
@@ -30,6 +35,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "allowlist.h"
 #include "atomicfile.h"
 #include "child.h"
 #include "fileio.h"
@@ -38,6 +44,8 @@
 #include "scratch.h"
 
 #define MAX_OUTPUTS 16
+/* How often a running compile's scratch directory is measured. */
+#define SIZE_CHECK_MS 200
 
 extern char **environ;
 
@@ -47,7 +55,8 @@ struct runner {
 	uint64_t job_id;
 	struct runner_opts opts;
 	Clustcc__CompileRequest *req; /* owned copy, without the source */
-	Clustcc__Refusal refusal;     /* set when it ends without compiling */
+	char *compiler; /* allow-listed real path that is run (owned) */
+	Clustcc__Refusal refusal; /* set when it ends without compiling */
 	char refusal_msg[CC_ERR_MSG_MAX];
 	enum stage stage;
 	bool exact;
@@ -55,6 +64,7 @@ struct runner {
 	pid_t pid;
 	int64_t start_ms;
 	int64_t deadline_ms; /* 0 = none */
+	int64_t next_size_check_ms;
 	bool done;
 	bool timed_out;
 	int exit_code;
@@ -70,37 +80,141 @@ runner_job_id(const struct runner *r)
 /*
  * Options that load programs or files from the host, or write files
  * outside the scratch directory (exact mode runs in the client's cwd).
+ * Refused in every argument vector, also as the separated form's option
+ * ("-B dir", "-specs f", "-wrapper x", "-aux-info f") and when they hide
+ * in -Wp,/-Xpreprocessor/-Wa,/-Xassembler. docs/DESIGN.md "Security"
+ * lists why each is here.
  */
 static const char *const forbidden_prefixes[] = {
-        "-B",
-        "-specs",
-        "--specs",
-        "-wrapper",
-        "-fplugin",
-        "-iplugindir",
-        "@",
-        "-o",
-        "-save-temps",
-        "-dumpdir",
-        "-dumpbase",
-        "-M",
-        "-aux-info",
-        "-fopt-info",
+        "-B",          /* where the driver finds cc1, as, ld */
+        "-specs",      /* a specs file can run any program */
+        "-wrapper",    /* runs each subprocess under a program */
+        "-fplugin",    /* loads a shared object into cc1 */
+        "-iplugindir", /* where -fplugin=NAME is looked up */
+        "@",           /* response file: arguments we cannot see */
+        "-o",          /* the worker names the output itself */
+        "-save-temps", /* intermediate files in the cwd */
+        "-dumpdir",    /* where side outputs go */
+        "-dumpbase",   /* their names */
+        "-M",          /* dependency files (-MD -MF -MMD ...) */
+        "-aux-info",   /* prototypes to a named file */
+        "-fopt-info",  /* -fopt-info-...=FILE */
         "-fcallgraph-info",
-        "-gsplit-dwarf",
-        "-Wp,",
-        "-Wa,",
-        "-Xpreprocessor",
-        "-Xassembler",
-        "-fdump-",
+        "-gsplit-dwarf", /* .dwo beside the output */
+        "-Wp,",          /* preprocessor options: -Wp,-MD,FILE */
+        /* -Wa,: only items that name no file (wa_is_safe) */
+        "-Xpreprocessor", /* next argument goes to cpp unchecked */
+        "-Xassembler",    /* alone; with a safe item see check_args() */
+        "-fdump-",        /* -fdump-...=FILE, -fdump-ada-spec in cwd */
         "-fstack-usage",
+        "-time",     /* -time=FILE appends to FILE */
+        "-fmodule",  /* -fmodule-mapper=|PROGRAM runs it; gcm.cache */
+        "-fprofile", /* -fprofile-note=FILE, profile dirs */
+        "-ftest-coverage",
+        "-coverage",
+        "-fauto-profile",
+        "-fcompare-debug", /* the driver reruns cc1 with other options */
+        "-fdiagnostics-format=json-file",
+        "-fdiagnostics-format=sarif-file",
 };
+
+/* Harmless (they print to stderr) unless given "=FILE" to write. */
+static const char *const forbidden_with_file[] = {
+        "-fopt-info", /* -fopt-info-vec-missed=FILE */
+        "-time",      /* -time=FILE appends to FILE */
+};
+
+/*
+ * gcc's driver takes any unambiguous abbreviation of its long options and
+ * turns an unknown "--X" into "-fX" (gcc.cc option_map, translate_options):
+ * "--pref" is -B, "--plugin=x.so" is -fplugin=x.so. So a "--" option runs
+ * remotely only if its name is one of these, in full.
+ */
+static const char *const safe_long_options[] = {
+        "--assemble",
+        "--compile",
+        "--define-macro",
+        "--imacros",
+        "--include",
+        "--include-barrier",
+        "--include-directory",
+        "--include-directory-after",
+        "--include-prefix",
+        "--include-with-prefix",
+        "--include-with-prefix-after",
+        "--include-with-prefix-before",
+        "--language",
+        "--no-standard-includes",
+        "--param",
+        "--sysroot",
+        "--traditional-cpp",
+        "--undefine-macro",
+};
+
+static bool
+long_option_is_safe(const char *arg)
+{
+	size_t len = strcspn(arg, "=");
+	size_t n = sizeof(safe_long_options) / sizeof(safe_long_options[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		if (strlen(safe_long_options[i]) == len &&
+		    strncmp(arg, safe_long_options[i], len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * One item for the assembler (from -Wa, or after -Xassembler) that names
+ * no file: an option, not -a... (listing to a file), --MD FILE, -o, and
+ * no @file. The client keeps the same ones remote (docs/classification.md,
+ * assembler_files). An item not starting with '-' is an operand: a file.
+ */
+static bool
+as_item_is_safe(const char *item, size_t len)
+{
+	if (len < 2 || item[0] != '-' || memchr(item, '@', len))
+		return false;
+	if (item[1] == 'a' || item[1] == 'o')
+		return false;
+	return !(len >= 4 && strncmp(item, "--MD", 4) == 0);
+}
+
+/* -Wa,ITEM,ITEM...: every item safe. */
+static bool
+wa_is_safe(const char *arg)
+{
+	const char *p = arg + 4;
+
+	for (;;) {
+		size_t len = strcspn(p, ",");
+
+		if (!as_item_is_safe(p, len))
+			return false;
+		if (p[len] == '\0')
+			return true;
+		p += len + 1;
+	}
+}
 
 bool
 runner_arg_is_forbidden(const char *arg)
 {
 	size_t n = sizeof(forbidden_prefixes) / sizeof(forbidden_prefixes[0]);
 
+	if (strncmp(arg, "--", 2) == 0)
+		return !long_option_is_safe(arg);
+	if (strncmp(arg, "-Wa,", 4) == 0)
+		return !wa_is_safe(arg);
+	for (size_t i = 0;
+	     i < sizeof(forbidden_with_file) / sizeof(forbidden_with_file[0]);
+	     i++) {
+		const char *p = forbidden_with_file[i];
+
+		if (strncmp(arg, p, strlen(p)) == 0 && strchr(arg, '='))
+			return true;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const char *p = forbidden_prefixes[i];
 
@@ -238,60 +352,125 @@ shipped_argv(const struct runner *r, char *prefix_map)
 	return argv;
 }
 
+/*
+ * The request's compiler, resolved and allow-listed: *resolved is the
+ * file to run. Then the same identity check as before the allow-list: a
+ * different build of it at the same path is a mismatch, not an error.
+ */
 static int
-check_compiler(const Clustcc__CompilerId *id, Clustcc__Refusal *refusal,
-               struct cc_err *err)
+check_compiler(const Clustcc__CompilerId *id, const struct allowlist *al,
+               char **resolved, Clustcc__Refusal *refusal, struct cc_err *err)
 {
 	struct stat st;
 	int64_t mtime_ns;
+	char *real = NULL;
+	int rc;
 
 	*refusal = CLUSTCC__REFUSAL__REFUSAL_COMPILER_MISMATCH;
-	if (stat(id->path, &st) != 0)
+	rc = allowlist_resolve(al, id->path, &real, err);
+	if (rc == CC_EINVAL)
+		*refusal = CLUSTCC__REFUSAL__REFUSAL_COMPILER_NOT_ALLOWED;
+	if (rc != CC_OK)
+		return rc;
+	if (stat(real, &st) != 0) {
+		free(real);
 		return cc_err_sys(err, CC_ENOENT, errno,
 		                  "compiler '%s' not found on this rank",
 		                  id->path);
+	}
 	mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	if ((uint64_t)st.st_size != id->size || mtime_ns != id->mtime_ns)
+	if ((uint64_t)st.st_size != id->size || mtime_ns != id->mtime_ns) {
+		free(real);
 		return cc_err_set(
 		        err, CC_EINVAL,
 		        "compiler '%s' differs on this rank (size %lld, mtime %lld ns; client has %llu, %lld)",
 		        id->path, (long long)st.st_size, (long long)mtime_ns,
 		        (unsigned long long)id->size, (long long)id->mtime_ns);
+	}
+	*resolved = real;
 	return CC_OK;
 }
 
-static int
-check_args(char **args, size_t n, bool shipped, Clustcc__Refusal *refusal,
-           struct cc_err *err)
+static bool
+has_arg(char **args, size_t n, const char *const *any)
 {
 	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; any[k]; k++) {
+			if (strcmp(args[i], any[k]) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+static int
+check_args(char **args, size_t n, bool shipped, const char *vector,
+           Clustcc__Refusal *refusal, struct cc_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		/* "-Xassembler ITEM" with a safe item is one harmless pair. */
+		if (strcmp(args[i], "-Xassembler") == 0 && i + 1 < n &&
+		    as_item_is_safe(args[i + 1], strlen(args[i + 1]))) {
+			i++;
+			continue;
+		}
 		/* The worker sets the language of the shipped source itself. */
 		if (runner_arg_is_forbidden(args[i]) ||
 		    (shipped && strncmp(args[i], "-x", 2) == 0)) {
 			*refusal = CLUSTCC__REFUSAL__REFUSAL_REJECTED_ARG;
 			return cc_err_set(
 			        err, CC_EINVAL,
-			        "argument '%.200s' is never run on a worker",
-			        args[i]);
+			        "argument '%.200s' in %s is never run on a worker",
+			        args[i], vector);
 		}
 	}
 	return CC_OK;
 }
 
+/*
+ * Exact mode runs the request's own vectors: the check must only
+ * preprocess and the compile must stop before the link (a link would run
+ * ld with whatever -Wl, options came along, and write where they say).
+ */
 static int
-check_job(const Clustcc__CompileRequest *c, Clustcc__Refusal *refusal,
-          struct cc_err *err)
+check_stops(const Clustcc__CompileRequest *c, Clustcc__Refusal *refusal,
+            struct cc_err *err)
 {
-	int rc = check_compiler(c->compiler, refusal, err);
+	static const char *const preprocess[] = {"-E", "--preprocess", NULL};
+	static const char *const compile[] = {"-c",        "-S",         "-E",
+	                                      "--compile", "--assemble", NULL};
+
+	*refusal = CLUSTCC__REFUSAL__REFUSAL_REJECTED_ARG;
+	if (c->n_check_args &&
+	    !has_arg(c->check_args, c->n_check_args, preprocess))
+		return cc_err_set(
+		        err, CC_EINVAL,
+		        "check_args without -E are never run on a worker");
+	if (c->n_exact_args &&
+	    !has_arg(c->exact_args, c->n_exact_args, compile))
+		return cc_err_set(
+		        err, CC_EINVAL,
+		        "exact_args without -c or -S (a link) are never run on a worker");
+	return CC_OK;
+}
+
+static int
+check_job(const Clustcc__CompileRequest *c, const struct allowlist *al,
+          char **compiler, Clustcc__Refusal *refusal, struct cc_err *err)
+{
+	int rc = check_args(c->args, c->n_args, true, "args", refusal, err);
 
 	if (rc == CC_OK)
-		rc = check_args(c->args, c->n_args, true, refusal, err);
+		rc = check_args(c->check_args, c->n_check_args, false,
+		                "check_args", refusal, err);
 	if (rc == CC_OK)
-		rc = check_args(c->check_args, c->n_check_args, false, refusal,
-		                err);
+		rc = check_args(c->exact_args, c->n_exact_args, false,
+		                "exact_args", refusal, err);
 	if (rc == CC_OK)
-		rc = check_args(c->exact_args, c->n_exact_args, false, refusal,
-		                err);
+		rc = check_stops(c, refusal, err);
+	/* Last: the only check that touches the file system. */
+	if (rc == CC_OK)
+		rc = check_compiler(c->compiler, al, compiler, refusal, err);
 	return rc;
 }
 
@@ -313,6 +492,8 @@ spawn_in(struct runner *r, const char **argv, const char *cwd, const char *tag,
 	snprintf(out_path, sizeof(out_path), "%s/.%s.out", r->dir, tag);
 	snprintf(err_path, sizeof(err_path), "%s/.%s.err", r->dir, tag);
 	opts.argv = argv;
+	/* Never the request's string: the allow-listed file it resolved to. */
+	opts.path = r->compiler;
 	opts.envp = (const char *const *)envp;
 	opts.cwd = cwd;
 	opts.stdin_path = "/dev/null";
@@ -465,15 +646,19 @@ runner_start(const Clustcc__WorkerJob *job, const struct runner_opts *opts,
              struct runner **out, Clustcc__Refusal *refusal, struct cc_err *err)
 {
 	struct runner *r;
+	char *compiler = NULL;
 	int rc;
 
-	rc = check_job(job->compile, refusal, err);
+	rc = check_job(job->compile, opts->compilers, &compiler, refusal, err);
 	if (rc != CC_OK)
 		return rc;
 	*refusal = CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED;
 	r = calloc(1, sizeof(*r));
-	if (!r)
+	if (!r) {
+		free(compiler);
 		return cc_err_set(err, CC_ENOMEM, "out of memory");
+	}
+	r->compiler = compiler;
 	r->job_id = job->job_id;
 	r->opts = *opts;
 	r->pid = -1;
@@ -522,6 +707,54 @@ after_check(struct runner *r, int code)
 	}
 }
 
+/* Bytes of every file in the scratch directory but the source. */
+static uint64_t
+scratch_bytes(const struct runner *r)
+{
+	DIR *d = opendir(r->dir);
+	struct dirent *e;
+	uint64_t sum = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (strcmp(e->d_name, "in.i") != 0 &&
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
+		            0 &&
+		    S_ISREG(st.st_mode))
+			sum += (uint64_t)st.st_size;
+	}
+	closedir(d);
+	return sum;
+}
+
+/* Kill a compile whose outputs could never be shipped, before the disk
+ * fills: they would be refused as too big at the end anyway. */
+static void
+check_output_size(struct runner *r)
+{
+	int64_t now = monotime_ms();
+	uint64_t bytes;
+
+	if (!r->opts.max_output_bytes || now < r->next_size_check_ms)
+		return;
+	r->next_size_check_ms = now + SIZE_CHECK_MS;
+	bytes = scratch_bytes(r);
+	if (bytes <= r->opts.max_output_bytes)
+		return;
+	child_kill(r->pid);
+	(void)child_wait(r->pid, 0, &r->exit_code, NULL);
+	r->pid = -1;
+	r->done = true;
+	r->refusal = CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED;
+	snprintf(
+	        r->refusal_msg, sizeof(r->refusal_msg),
+	        "compile killed: its outputs reached %llu bytes, over max_msg_bytes (%zu)",
+	        (unsigned long long)bytes, r->opts.max_output_bytes);
+}
+
 void
 runner_poll(struct runner *r, bool *done)
 {
@@ -542,6 +775,8 @@ runner_poll(struct runner *r, bool *done)
 		r->exit_code = code;
 		r->pid = -1;
 	}
+	if (!r->done)
+		check_output_size(r);
 	if (!r->done && r->deadline_ms && monotime_ms() > r->deadline_ms) {
 		child_kill(r->pid);
 		(void)child_wait(r->pid, 0, &r->exit_code, NULL);
@@ -552,6 +787,17 @@ runner_poll(struct runner *r, bool *done)
 	if (r->done && !r->run_ms)
 		r->run_ms = monotime_ms() - r->start_ms;
 	*done = r->done;
+}
+
+/* A compiler writes regular files; anything else is never read back. */
+static bool
+is_regular(const char *dir, const char *name)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return lstat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 static bool
@@ -595,7 +841,7 @@ collect_outputs(const char *dir, size_t max, Clustcc__CompileResult *res,
 	while (rc == CC_OK && (e = readdir(d)) != NULL) {
 		Clustcc__OutputFile *f;
 
-		if (!is_output_name(e->d_name))
+		if (!is_output_name(e->d_name) || !is_regular(dir, e->d_name))
 			continue;
 		if (res->n_outputs == MAX_OUTPUTS) {
 			rc = CC_ETOOBIG;
@@ -709,6 +955,7 @@ runner_abort(struct runner *r)
 		log_warn("job %llu: could not remove scratch directory '%s'",
 		         (unsigned long long)r->job_id, r->dir);
 	free(r->dir);
+	free(r->compiler);
 	codec_free(r->req);
 	free(r);
 }

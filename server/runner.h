@@ -2,7 +2,8 @@
  * runner.h - run one compile on this rank as a polled child process: the
  * worker loop and the head's own compile slots both use it.
  *
- * runner_start() checks the job (same compiler, no forbidden argument),
+ * runner_start() checks the job (an allow-listed compiler, the same build
+ * as the client's, no forbidden argument),
  * writes the preprocessed source to a private scratch directory and starts
  * the compile: in exact mode the client's own command in the client's cwd
  * once a preprocessing check proves this rank sees the same inputs, else
@@ -18,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "allowlist.h"
 #include "ccerr.h"
 #include "codec.h"
 
@@ -28,6 +30,13 @@ struct runner_opts {
 	const char *scratch_root; /* scratch_dir */
 	bool exact_mode;          /* exact_mode */
 	bool shipped_debug;       /* shipped_debug */
+	/* allowed_compilers (borrowed); NULL: every compiler is refused */
+	const struct allowlist *compilers;
+	/*
+	 * max_msg_bytes: a compile whose files in scratch (the source aside)
+	 * grow past this is killed, so it cannot fill the disk; 0 = no check
+	 */
+	size_t max_output_bytes;
 };
 
 /*
@@ -60,7 +69,11 @@ uint64_t runner_job_id(const struct runner *r);
 int runner_pack_refusal(uint64_t job_id, int rank, Clustcc__Refusal refusal,
                         const char *message, uint8_t **buf, size_t *len);
 
-/* True if arg must never be run on a worker (loads or writes host files). */
+/*
+ * True if arg must never be run on a worker (loads or writes host files).
+ * "-Xassembler" is forbidden here; runner_start() lets it through only
+ * followed by an assembler option that names no file.
+ */
 bool runner_arg_is_forbidden(const char *arg);
 
 /*

@@ -95,11 +95,13 @@ result_done(uint8_t *buf, size_t len, void *arg)
 int
 worker_run(struct transport *t, const struct cfg *cfg)
 {
+	struct allowlist *compilers = allowlist_for_rank(cfg);
 	struct worker w = {
 	        .t = t,
 	        .cfg = cfg,
 	        .runner_opts = {cfg->scratch_dir, cfg->exact_mode,
-	                        cfg->shipped_debug},
+	                        cfg->shipped_debug, compilers,
+	                        cfg->max_msg_bytes},
 	        .rank = transport_rank(t),
 	};
 	struct backoff idle;
@@ -119,6 +121,7 @@ worker_run(struct transport *t, const struct cfg *cfg)
 			backoff_sleep(&idle);
 	}
 	runset_release(&w.running);
+	allowlist_free(compilers);
 	log_info("worker rank %d stopping", w.rank);
 	return 0;
 }

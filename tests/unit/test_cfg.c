@@ -18,20 +18,37 @@
 
 /* Every key, in table order; the reference and the docs must list these. */
 static const char *const all_keys[] = {
-        "slurm_partition",    "slurm_pmi",
-        "slurm_time",         "slurm_batch_file",
-        "launch_file",        "total_cpus",
-        "flux_exe",           "spack_exe",
-        "port_file",          "specs",
-        "num_workers",        "head_rank_cpus",
-        "head_rank_tasks",    "worker_rank_cpus",
-        "logging_level",      "logging_prefix",
-        "spack_env",          "spack_toolchain",
-        "mpirun_file",        "endpoint",
-        "advertise_host",     "max_msg_bytes",
-        "compile_timeout_ms", "max_queued_jobs",
-        "scratch_dir",        "shipped_debug",
+        "slurm_partition",
+        "slurm_pmi",
+        "slurm_time",
+        "slurm_batch_file",
+        "launch_file",
+        "total_cpus",
+        "flux_exe",
+        "spack_exe",
+        "port_file",
+        "specs",
+        "num_workers",
+        "head_rank_cpus",
+        "head_rank_tasks",
+        "worker_rank_cpus",
+        "logging_level",
+        "logging_prefix",
+        "spack_env",
+        "spack_toolchain",
+        "mpirun_file",
+        "endpoint",
+        "advertise_host",
+        "max_msg_bytes",
+        "compile_timeout_ms",
+        "max_queued_jobs",
+        "scratch_dir",
+        "shipped_debug",
         "exact_mode",
+        "allowed_compilers",
+        "max_jobs_per_connection",
+        "tls_cert_file",
+        "tls_key_file",
 };
 #define N_ALL_KEYS (sizeof(all_keys) / sizeof(all_keys[0]))
 
@@ -218,17 +235,17 @@ ParameterizedTestParameters(cfg, bad_value_names_file_and_key)
 	        {"\"max_queued_jobs\": 65537",
 	         "config 't.json': key 'max_queued_jobs': expected an integer between 1 and 65536, got 65537"},
 	        {"\"endpoint\": \"http://h:1\"",
-	         "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port> or ipc://<path>, got \"http://h:1\""},
+	         "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port>, tls+tcp://<host>:<port> or ipc://<path>, got \"http://h:1\""},
 	        {"\"endpoint\": \"tcp://host\"",
-	         "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port> or ipc://<path>, got \"tcp://host\""},
+	         "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port>, tls+tcp://<host>:<port> or ipc://<path>, got \"tcp://host\""},
 	        {"\"endpoint\": \"tcp://host:65536\"",
-	         "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port> or ipc://<path>, got \"tcp://host:65536\""},
+	         "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port>, tls+tcp://<host>:<port> or ipc://<path>, got \"tcp://host:65536\""},
 	        {"\"endpoint\": \"tcp://host:1x\"",
-	         "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port> or ipc://<path>, got \"tcp://host:1x\""},
+	         "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port>, tls+tcp://<host>:<port> or ipc://<path>, got \"tcp://host:1x\""},
 	        {"\"endpoint\": \"ipc://\"",
-	         "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port> or ipc://<path>, got \"ipc://\""},
+	         "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port>, tls+tcp://<host>:<port> or ipc://<path>, got \"ipc://\""},
 	        {"\"endpoint\": \"ipc:///a/very/long/path/that/does/not/fit/in/sun_path/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock\"",
-	         "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port> or ipc://<path>, got \"ipc:///a/very/long/path/that/does/not/fit/in/sun...\""},
+	         "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port>, tls+tcp://<host>:<port> or ipc://<path>, got \"ipc:///a/very/long/path/that/does/not/fit/in/sun...\""},
 	        {"\"specs\": \"zlib hdf5\"",
 	         "config 't.json': key 'specs': expected an array of non-empty strings, got \"zlib hdf5\""},
 	        {"\"specs\": [\"zlib\", 3]",
@@ -511,6 +528,62 @@ Test(cfg, total_cpus_must_cover_the_ranks)
 	        "{\"port_file\": \"p\", \"total_cpus\": 2147483647,"
 	        " \"num_workers\": 2147483647, \"worker_rank_cpus\": 2147483647}",
 	        "config 't.json': key 'total_cpus': expected 0 or at least head_rank_cpus + num_workers * worker_rank_cpus = 4611686014132420610, got 2147483647");
+}
+
+Test(cfg, allowed_compilers_must_be_absolute)
+{
+	struct cc_err err;
+	struct cfg *cfg;
+
+	expect_error(
+	        "{\"port_file\": \"p\", \"allowed_compilers\": [\"/usr/bin/gcc\", \"gcc\"]}",
+	        "config 't.json': key 'allowed_compilers[1]': expected an absolute path or pattern, got \"gcc\"");
+	expect_error(
+	        "{\"port_file\": \"p\", \"allowed_compilers\": \"/usr/bin/gcc\"}",
+	        "config 't.json': key 'allowed_compilers': expected an array of non-empty strings, got \"/usr/bin/gcc\"");
+	cfg = load("{\"port_file\": \"p\", \"allowed_compilers\":"
+	           " [\"/usr/bin/gcc\", \"/opt/spack/*/bin/g++\"]}",
+	           CC_OK, &err);
+	cr_assert_eq(cfg->n_allowed_compilers, 2);
+	cr_assert_str_eq(cfg->allowed_compilers[1], "/opt/spack/*/bin/g++");
+	cfg_free(cfg);
+	cfg = load("{\"port_file\": \"p\"}", CC_OK, &err);
+	cr_assert_eq(cfg->n_allowed_compilers, 0, "default is not []");
+	cr_assert_eq(cfg->max_jobs_per_connection, 16);
+	cfg_free(cfg);
+}
+
+Test(cfg, tls_endpoint_needs_absolute_cert_and_key)
+{
+	struct cc_err err;
+	struct cfg *cfg;
+
+	expect_error(
+	        "{\"port_file\": \"p\", \"endpoint\": \"tls+tcp://h:0\"}",
+	        "config 't.json': key 'tls_cert_file': expected an absolute path when endpoint is tls+tcp://, got \"\"");
+	expect_error(
+	        "{\"port_file\": \"p\", \"endpoint\": \"tls+tcp://h:0\","
+	        " \"tls_cert_file\": \"/c.pem\", \"tls_key_file\": \"k.pem\"}",
+	        "config 't.json': key 'tls_key_file': expected an absolute path when endpoint is tls+tcp://, got \"k.pem\"");
+	expect_error(
+	        "{\"port_file\": \"p\", \"tls_cert_file\": \"/c.pem\"}",
+	        "config 't.json': key 'tls_cert_file': set, but endpoint 'tcp://0.0.0.0:0' is not tls+tcp://");
+	expect_error(
+	        "{\"port_file\": \"p\", \"endpoint\": \"tls+tcp://h\"}",
+	        "config 't.json': key 'endpoint': expected a URL tcp://<host>:<port>, tls+tcp://<host>:<port> or ipc://<path>, got \"tls+tcp://h\"");
+	cfg = load(
+	        "{\"port_file\": \"p\", \"endpoint\": \"tls+tcp://h:0\","
+	        " \"tls_cert_file\": \"/c.pem\", \"tls_key_file\": \"/k.pem\"}",
+	        CC_OK, &err);
+	cr_assert_str_eq(cfg->tls_key_file, "/k.pem");
+	cfg_free(cfg);
+}
+
+Test(cfg, max_jobs_per_connection_is_bounded)
+{
+	expect_error(
+	        "{\"port_file\": \"p\", \"max_jobs_per_connection\": 0}",
+	        "config 't.json': key 'max_jobs_per_connection': expected an integer between 1 and 65536, got 0");
 }
 
 /* ---- specs ------------------------------------------------------------- */

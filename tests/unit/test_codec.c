@@ -829,6 +829,77 @@ Test(codec, too_many_args_is_eproto)
 	free(many);
 }
 
+/* A string of len bytes of 'a' (caller frees). */
+static char *
+long_string(size_t len)
+{
+	char *s = malloc(len + 1);
+
+	cr_assert_not_null(s);
+	memset(s, 'a', len);
+	s[len] = '\0';
+	return s;
+}
+
+Test(codec, over_long_argument_in_any_vector_is_eproto)
+{
+	struct compile_fixture f;
+	char *longest = long_string(CODEC_MAX_ARG_BYTES - 1);
+	char *too_long = long_string(CODEC_MAX_ARG_BYTES);
+	char *one[1];
+	Clustcc__Request *out;
+	uint8_t *buf;
+	size_t len;
+
+	compile_fixture_init(&f);
+	one[0] = longest;
+	f.c.args = one;
+	f.c.n_args = 1;
+	pack_compile_request(&f.c, &buf, &len);
+	/* The longest allowed argument passes (limit above the message). */
+	cr_assert_eq(codec_unpack_request(buf, len, 1 << 20, TOKEN, &out,
+	                                  &(Clustcc__Refusal){0}, NULL),
+	             CC_OK);
+	codec_free(out);
+	free(buf);
+	one[0] = too_long;
+	expect_bad_compile(&f, "args[0] is longer than");
+	f.c.n_args = 0;
+	f.c.check_args = one;
+	f.c.n_check_args = 1;
+	expect_bad_compile(&f, "check_args[0] is longer than");
+	f.c.n_check_args = 0;
+	f.c.exact_args = one;
+	f.c.n_exact_args = 1;
+	expect_bad_compile(&f, "exact_args[0] is longer than");
+	free(longest);
+	free(too_long);
+}
+
+Test(codec, over_long_env_entry_or_path_is_eproto)
+{
+	struct compile_fixture f;
+	char *too_long = long_string(CODEC_MAX_ARG_BYTES);
+	char *long_path = long_string(CODEC_MAX_PATH_BYTES);
+
+	compile_fixture_init(&f);
+	too_long[4] = '=';
+	f.env[1] = too_long;
+	expect_bad_compile(&f, "env[1] is longer than");
+	compile_fixture_init(&f);
+	long_path[0] = '/';
+	f.c.cwd = long_path;
+	expect_bad_compile(&f, "cwd is longer than");
+	compile_fixture_init(&f);
+	f.id.path = long_path;
+	expect_bad_compile(&f, "compiler path is longer than");
+	compile_fixture_init(&f);
+	f.c.source_name = long_path;
+	expect_bad_compile(&f, "source_name is longer than");
+	free(too_long);
+	free(long_path);
+}
+
 Test(codec, too_many_env_entries_is_eproto)
 {
 	struct compile_fixture f;

@@ -382,3 +382,44 @@ Test(portfile, remove_of_malformed_file_keeps_it)
 	cr_assert_eq(portfile_remove(path, TOKEN_A, NULL), CC_EPROTO);
 	cr_assert(exists(path));
 }
+
+Test(portfile, tls_ca_file_round_trips_and_is_optional)
+{
+	struct portfile pf;
+	struct portfile got;
+	char *data;
+
+	fill(&pf, "tls+tcp://node12:45123", TOKEN_A, 4711);
+	snprintf(pf.tls_ca_file, sizeof(pf.tls_ca_file), "/shared/me/c.pem");
+	cr_assert_eq(portfile_publish(path, &pf, NULL), CC_OK);
+	data = tu_read_file(path, NULL);
+	cr_assert_not_null(strstr(data, "\ntls_ca_file /shared/me/c.pem\n"),
+	                   "%s", data);
+	free(data);
+	memset(&got, 0x5a, sizeof(got));
+	cr_assert_eq(portfile_read(path, &got, NULL), CC_OK);
+	cr_assert_str_eq(got.tls_ca_file, "/shared/me/c.pem");
+	/* Without TLS the line is absent and the field empty. */
+	fill(&pf, "tcp://node12:45123", TOKEN_A, 4711);
+	cr_assert_eq(portfile_publish(path, &pf, NULL), CC_OK);
+	memset(&got, 0x5a, sizeof(got));
+	cr_assert_eq(portfile_read(path, &got, NULL), CC_OK);
+	cr_assert_str_eq(got.tls_ca_file, "");
+}
+
+Test(portfile, bad_tls_ca_file_is_refused)
+{
+	struct portfile pf;
+	struct cc_err err;
+
+	fill(&pf, "tls+tcp://n:1", TOKEN_A, 1);
+	snprintf(pf.tls_ca_file, sizeof(pf.tls_ca_file), "rel/c.pem");
+	cr_assert_eq(portfile_publish(path, &pf, &err), CC_EINVAL);
+	cr_assert_not_null(strstr(err.msg, "tls_ca_file"), "%s", err.msg);
+	put_str("clustcc-portfile 1\nendpoint tls+tcp://n:1\ntoken " TOKEN_A
+	        "\npid 1\ntls_ca_file rel/c.pem\n");
+	assert_eproto("relative tls_ca_file", "line 5");
+	put_str("clustcc-portfile 1\nendpoint tls+tcp://n:1\ntoken " TOKEN_A
+	        "\npid 1\ntls_ca_file /a\ntls_ca_file /b\n");
+	assert_eproto("repeated tls_ca_file", "repeated");
+}

@@ -30,9 +30,23 @@
 static char *tmpdir;
 static char scratch_root[4096];
 static char *gcc_path; /* realpath of /usr/bin/gcc */
+/* gcc, and the stand-in compiler scripts the tests write into tmpdir. */
+static struct allowlist *allowed;
 
 static char s_o2[] = "-O2";
 static char s_c[] = "c";
+
+/* gcc and tmpdir/<anything>.sh: the scripts stand in for compilers. */
+static void
+allowed_init(void)
+{
+	char pattern[4200], real[4096];
+	char *entries[] = {gcc_path, pattern};
+
+	cr_assert_not_null(realpath(tmpdir, real));
+	snprintf(pattern, sizeof(pattern), "%s/*.sh", real);
+	cr_assert_eq(allowlist_new(entries, 2, NULL, &allowed, NULL), CC_OK);
+}
 
 static void
 setup(void)
@@ -43,11 +57,13 @@ setup(void)
 	gcc_path = realpath("/usr/bin/gcc", NULL);
 	cr_assert_not_null(gcc_path, "realpath /usr/bin/gcc: %s",
 	                   strerror(errno));
+	allowed_init();
 }
 
 static void
 teardown(void)
 {
+	allowlist_free(allowed);
 	free(gcc_path);
 	tu_tmpdir_free(tmpdir);
 }
@@ -175,12 +191,12 @@ run_job(const Clustcc__WorkerJob *job, int64_t deadline_ms,
 	size_t len = 0;
 	int64_t ms;
 
-	cr_assert_eq(
-	        runner_start(job,
-	                     &(struct runner_opts){scratch_root, true, true},
-	                     &r, &refusal, &err),
-	        CC_OK, "runner_start: %s (%s)", err.msg,
-	        codec_refusal_name(refusal));
+	cr_assert_eq(runner_start(job,
+	                          &(struct runner_opts){scratch_root, true,
+	                                                true, allowed, 0},
+	                          &r, &refusal, &err),
+	             CC_OK, "runner_start: %s (%s)", err.msg,
+	             codec_refusal_name(refusal));
 	cr_assert_not_null(r);
 	cr_assert_eq(runner_job_id(r), job->job_id);
 	cr_assert_eq(tu_count_entries(scratch_root), 1, "no scratch dir");
@@ -291,12 +307,12 @@ expect_refused_at_start(const Clustcc__WorkerJob *job, int code,
 	struct cc_err err;
 
 	cc_err_clear(&err);
-	cr_assert_eq(
-	        runner_start(job,
-	                     &(struct runner_opts){scratch_root, true, true},
-	                     &r, &refusal, &err),
-	        code, "rc %s, want %s: %s", cc_strerror(err.code),
-	        cc_strerror(code), err.msg);
+	cr_assert_eq(runner_start(job,
+	                          &(struct runner_opts){scratch_root, true,
+	                                                true, allowed, 0},
+	                          &r, &refusal, &err),
+	             code, "rc %s, want %s: %s", cc_strerror(err.code),
+	             cc_strerror(code), err.msg);
 	cr_assert_null(r, "*out written on failure");
 	cr_assert_eq(refusal, want, "refusal %s, want %s",
 	             codec_refusal_name(refusal), codec_refusal_name(want));
@@ -586,11 +602,11 @@ Test(runner, abort_kills_the_compiler_and_removes_its_dir)
 	tu_path(script, sizeof(script), tmpdir, "hang.sh");
 	fixture_init(&f, script, "t.i");
 	f.job.timeout_ms = 0; /* no deadline */
-	cr_assert_eq(
-	        runner_start(&f.job,
-	                     &(struct runner_opts){scratch_root, true, true},
-	                     &r, &refusal, NULL),
-	        CC_OK);
+	cr_assert_eq(runner_start(&f.job,
+	                          &(struct runner_opts){scratch_root, true,
+	                                                true, allowed, 0},
+	                          &r, &refusal, NULL),
+	             CC_OK);
 	runner_poll(r, &done);
 	cr_assert_not(done);
 	start = monotime_ms();
@@ -753,4 +769,314 @@ Test(runner, records_switches_follows_gcc_rules)
 	cr_assert_not(runner_records_switches(norec, 2));
 	cr_assert(runner_records_switches(dwarf, 1));
 	cr_assert_not(runner_records_switches(none, 2));
+}
+
+/* ---- what a worker refuses to run --------------------------------------- */
+
+/*
+ * distcc's CVE-2004-2687: a request that names /bin/sh as its compiler.
+ * Refused before anything runs, and the file it would create never is.
+ */
+Test(runner, compiler_not_on_the_allow_list_never_runs)
+{
+	static char sh[] = "/bin/sh";
+	static char dash_c[] = "-c";
+	char touch[4200], pwned[4096], link[4096];
+	struct fixture f;
+
+	tu_path(pwned, sizeof(pwned), tmpdir, "pwned");
+	snprintf(touch, sizeof(touch), "touch '%s'", pwned);
+	preprocess("t", good_c);
+	fixture_init(&f, sh, "t.i");
+	f.args[0] = dash_c;
+	f.args[1] = touch;
+	f.c.n_args = 2;
+	expect_refused_at_start(&f.job, CC_EINVAL,
+	                        CLUSTCC__REFUSAL__REFUSAL_COMPILER_NOT_ALLOWED,
+	                        "not in allowed_compilers");
+	/* A symlink named like an allowed script does not help either. */
+	tu_path(link, sizeof(link), tmpdir, "evil.sh");
+	cr_assert_eq(symlink("/bin/sh", link), 0);
+	fixture_release(&f);
+	fixture_init(&f, link, "t.i");
+	f.args[0] = dash_c;
+	f.args[1] = touch;
+	f.c.n_args = 2;
+	expect_refused_at_start(&f.job, CC_EINVAL,
+	                        CLUSTCC__REFUSAL__REFUSAL_COMPILER_NOT_ALLOWED,
+	                        "not in allowed_compilers");
+	cr_assert_neq(access(pwned, F_OK), 0, "%s was created", pwned);
+	fixture_release(&f);
+}
+
+Test(runner, without_an_allow_list_nothing_runs)
+{
+	Clustcc__Refusal refusal = CLUSTCC__REFUSAL__REFUSAL_NONE;
+	struct runner *r = NULL;
+	struct fixture f;
+
+	preprocess("t", good_c);
+	fixture_init(&f, gcc_path, "t.i");
+	cr_assert_eq(runner_start(&f.job,
+	                          &(struct runner_opts){scratch_root, true,
+	                                                true, NULL, 0},
+	                          &r, &refusal, NULL),
+	             CC_EINVAL);
+	cr_assert_eq(refusal, CLUSTCC__REFUSAL__REFUSAL_COMPILER_NOT_ALLOWED);
+	fixture_release(&f);
+}
+
+/* A symlink to gcc is resolved: the worker runs gcc itself. */
+Test(runner, allowed_compiler_through_a_symlink_runs_the_resolved_file)
+{
+	Clustcc__WorkerResult *res = NULL;
+	char link[4096];
+	struct fixture f;
+
+	tu_path(link, sizeof(link), tmpdir, "mygcc");
+	cr_assert_eq(symlink(gcc_path, link), 0);
+	preprocess("t", good_c);
+	fixture_init(&f, link, "t.i");
+	(void)run_job(&f.job, 60000, &res);
+	cr_assert_eq(res->refusal, CLUSTCC__REFUSAL__REFUSAL_NONE, "%s",
+	             res->message);
+	cr_assert_eq(res->result->exit_code, 0);
+	cr_assert_not_null(find_output(res->result, "out.o"));
+	codec_free(res);
+	fixture_release(&f);
+}
+
+/* Every way to load code or write outside scratch, as gcc spells it. */
+static const char *const attacks[] = {
+        "-fplugin=/tmp/evil.so",
+        "-fplugin-arg-evil-x=1",
+        "-B/tmp/evil",
+        "-B",
+        "-specs=/tmp/evil.specs",
+        "-specs",
+        "--specs=/tmp/evil.specs",
+        "-wrapper",
+        "-iplugindir=/tmp",
+        "@/tmp/args",
+        "-o",
+        "-o/tmp/x.o",
+        "-save-temps",
+        "-save-temps=obj",
+        "-dumpdir",
+        "-dumpbase",
+        "-MD",
+        "-MF/tmp/x.d",
+        "-MMD",
+        "-aux-info",
+        "-aux-info=/tmp/x",
+        "-fopt-info-all=/tmp/x",
+        "-fcallgraph-info",
+        "-gsplit-dwarf",
+        "-Wp,-MD,/tmp/x.d",
+        "-Wa,-adhln=/tmp/x.lst",
+        "-Wa,--noexecstack,--MD,/tmp/x.d",
+        "-Wa,-I,/tmp",
+        "-Wa,@/tmp/args",
+        "-Wa,-o,/tmp/x.o",
+        "-Wa,",
+        "-Xpreprocessor",
+        "-Xassembler",
+        "-fdump-tree-all",
+        "-fdump-ada-spec",
+        "-fstack-usage",
+        "-time=/tmp/x",
+        "-fmodules-ts",
+        "-fmodule-mapper=|/tmp/evil",
+        "-fprofile-note=/tmp/x.gcno",
+        "-fprofile-generate=/tmp/x",
+        "-ftest-coverage",
+        "-coverage",
+        "--coverage",
+        "-fcompare-debug",
+        "-fdiagnostics-format=sarif-file",
+        /* gcc's long-option abbreviations and its "--X" = "-fX" rule. */
+        "--pref=/tmp/evil",
+        "--prefix=/tmp/evil",
+        "--plugin=/tmp/evil.so",
+        "--dump-tree-all",
+        "--output=/tmp/x.o",
+        "--save-temps",
+        "--write-dependencies",
+        "--wrapper",
+        "--for-assembler=-a=/tmp/x",
+};
+
+static void
+refuse_in(struct fixture *f, char **vec, size_t *n, const char *arg)
+{
+	size_t old = *n;
+
+	vec[*n] = (char *)arg;
+	(*n)++;
+	expect_refused_at_start(&f->job, CC_EINVAL,
+	                        CLUSTCC__REFUSAL__REFUSAL_REJECTED_ARG, arg);
+	*n = old;
+}
+
+Test(runner, every_forbidden_argument_is_refused_in_every_vector)
+{
+	char *check[8], *exact[8];
+	struct fixture f;
+	size_t n = sizeof(attacks) / sizeof(attacks[0]);
+
+	write_text("t.c", good_c, 0644);
+	write_text("t.di", "int x;\n", 0644);
+	fixture_init(&f, gcc_path, "t.di");
+	set_exact(&f, check, exact);
+	for (size_t i = 0; i < n; i++) {
+		refuse_in(&f, f.args, &f.c.n_args, attacks[i]);
+		refuse_in(&f, check, &f.c.n_check_args, attacks[i]);
+		refuse_in(&f, exact, &f.c.n_exact_args, attacks[i]);
+	}
+	fixture_release(&f);
+}
+
+Test(runner, harmless_options_are_not_forbidden)
+{
+	static const char *const fine[] = {
+	        "-O2",
+	        "-g",
+	        "-Wall",
+	        "-DX=1",
+	        "-Iinc",
+	        "-std=c11",
+	        "--param=max-inline-insns-single=10",
+	        "--param",
+	        "--sysroot=/",
+	        "-fdebug-prefix-map=/a=/b",
+	        "-Wl,-O1",
+	        "-fPIC",
+	        "-march=x86-64",
+	        "-fno-plt",
+	        "--include-directory=inc",
+	};
+
+	for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++)
+		cr_assert_not(runner_arg_is_forbidden(fine[i]), "%s", fine[i]);
+}
+
+/* "-Xassembler ITEM" passes with a safe item only, in every vector. */
+Test(runner, xassembler_pairs_are_checked_as_a_pair)
+{
+	static char xa[] = "-Xassembler";
+	static char safe[] = "--noexecstack";
+	static char listing[] = "-adhln=/tmp/x.lst";
+	Clustcc__WorkerResult *res = NULL;
+	struct fixture f;
+
+	preprocess("t", good_c);
+	fixture_init(&f, gcc_path, "t.i");
+	f.args[1] = xa;
+	f.args[2] = listing;
+	f.c.n_args = 3;
+	expect_refused_at_start(&f.job, CC_EINVAL,
+	                        CLUSTCC__REFUSAL__REFUSAL_REJECTED_ARG, xa);
+	f.c.n_args = 2; /* a trailing -Xassembler */
+	expect_refused_at_start(&f.job, CC_EINVAL,
+	                        CLUSTCC__REFUSAL__REFUSAL_REJECTED_ARG, xa);
+	f.args[2] = safe;
+	f.c.n_args = 3;
+	(void)run_job(&f.job, 60000, &res);
+	cr_assert_eq(res->refusal, CLUSTCC__REFUSAL__REFUSAL_NONE, "%s",
+	             res->message);
+	cr_assert_eq(res->result->exit_code, 0);
+	codec_free(res);
+	fixture_release(&f);
+}
+
+/* Exact mode runs the request's vectors: no link, and a check that only
+ * preprocesses. */
+Test(runner, exact_vectors_that_would_link_are_refused)
+{
+	static char s_o1[] = "-O1";
+	char *check[3], *exact[3];
+	struct fixture f;
+
+	write_text("t.c", good_c, 0644);
+	write_text("t.di", "int x;\n", 0644);
+	fixture_init(&f, gcc_path, "t.di");
+	set_exact(&f, check, exact);
+	exact[1] = s_o1; /* "-O2 -O1 t.c": a link */
+	expect_refused_at_start(&f.job, CC_EINVAL,
+	                        CLUSTCC__REFUSAL__REFUSAL_REJECTED_ARG,
+	                        "without -c or -S");
+	exact[1] = s_dash_c;
+	check[0] = s_o1; /* "-O1 -fdirectives-only t.c": a link too */
+	expect_refused_at_start(&f.job, CC_EINVAL,
+	                        CLUSTCC__REFUSAL__REFUSAL_REJECTED_ARG,
+	                        "without -E");
+	fixture_release(&f);
+}
+
+/*
+ * The file run is the resolved one, never the request's string: a
+ * script sees its real path as $0 even when the request names a symlink
+ * to it (argv[0] stays the request's name, for gcc's messages).
+ */
+Test(runner, the_resolved_compiler_is_what_runs)
+{
+	Clustcc__WorkerResult *res = NULL;
+	char link[4096], real[4096], want[4096];
+	struct fixture f;
+	char *text;
+
+	write_text("real.sh", "#!/bin/sh\necho \"ran $0\" >&2\n", 0755);
+	tu_path(link, sizeof(link), tmpdir, "link.sh");
+	tu_path(real, sizeof(real), tmpdir, "real.sh");
+	cr_assert_eq(symlink(real, link), 0);
+	cr_assert_not_null(realpath(real, want));
+	write_text("t.i", "int x;\n", 0644);
+	fixture_init(&f, link, "t.i");
+	(void)run_job(&f.job, 30000, &res);
+	cr_assert_eq(res->refusal, CLUSTCC__REFUSAL__REFUSAL_NONE, "%s",
+	             res->message);
+	text = strndup((const char *)res->result->stderr_data.data,
+	               res->result->stderr_data.len);
+	cr_assert_not_null(text);
+	cr_assert_not_null(strstr(text, want), "stderr '%s' lacks '%s'", text,
+	                   want);
+	free(text);
+	codec_free(res);
+	fixture_release(&f);
+}
+
+/* A compile that writes more than can be shipped is killed while it runs. */
+Test(runner, outputs_past_the_bound_kill_the_compile)
+{
+	Clustcc__Refusal refusal = CLUSTCC__REFUSAL__REFUSAL_NONE;
+	Clustcc__WorkerResult *res = NULL;
+	struct runner_opts opts = {scratch_root, false, false, NULL, 1 << 20};
+	struct runner *r = NULL;
+	char script[4096];
+	struct fixture f;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int64_t ms;
+
+	opts.compilers = allowed;
+	/* 2 MiB into the output (in the scratch dir), then hang. */
+	write_text("big.sh",
+	           "#!/bin/sh\nhead -c 2097152 /dev/zero > out.o\nsleep 30\n",
+	           0755);
+	write_text("t.i", "int x;\n", 0644);
+	tu_path(script, sizeof(script), tmpdir, "big.sh");
+	fixture_init(&f, script, "t.i");
+	f.job.timeout_ms = 20000;
+	cr_assert_eq(runner_start(&f.job, &opts, &r, &refusal, NULL), CC_OK);
+	ms = wait_done(r, 15000);
+	cr_assert_lt(ms, 10000, "killed after %lld ms", (long long)ms);
+	cr_assert_eq(runner_finish(r, 1, MAX_MSG, &buf, &len), CC_OK);
+	cr_assert_eq(codec_unpack_worker_result(buf, len, &res, NULL), CC_OK);
+	cr_assert_eq(res->refusal, CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED);
+	cr_assert_not_null(strstr(res->message, "max_msg_bytes"), "%s",
+	                   res->message);
+	cr_assert_eq(tu_count_entries(scratch_root), 0);
+	free(buf);
+	codec_free(res);
+	fixture_release(&f);
 }

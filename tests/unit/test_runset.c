@@ -43,7 +43,9 @@ start(uint64_t id, const char *source)
 	Clustcc__WorkerJob job = CLUSTCC__WORKER_JOB__INIT;
 	Clustcc__CompileRequest c = CLUSTCC__COMPILE_REQUEST__INIT;
 	Clustcc__CompilerId cid = CLUSTCC__COMPILER_ID__INIT;
-	struct runner_opts opts = {tmpdir, false, false};
+	char *entries[] = {gcc};
+	struct allowlist *al = NULL;
+	struct runner_opts opts = {tmpdir, false, false, NULL, 0};
 	Clustcc__Refusal why;
 	struct runner *r = NULL;
 	struct cc_err err;
@@ -59,8 +61,12 @@ start(uint64_t id, const char *source)
 	job.job_id = id;
 	job.compile = &c;
 	job.timeout_ms = 60000;
+	cr_assert_eq(allowlist_new(entries, 1, NULL, &al, NULL), CC_OK);
+	opts.compilers = al;
 	cr_assert_eq(runner_start(&job, &opts, &r, &why, &err), CC_OK, "%s",
 	             err.msg);
+	/* The runner keeps the resolved path, not the list. */
+	allowlist_free(al);
 	return r;
 }
 
