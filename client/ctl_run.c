@@ -53,6 +53,7 @@
 #define RUN_STATUS_TIMEOUT   10000 /* status and drain requests */
 #define RUN_TAIL_BYTES       2048  /* of mpirun's output, on failure */
 #define RUN_EXIT_NOT_FOUND   127   /* COMMAND cannot be started (as sh) */
+#define RUN_CMD_SHOWN        60    /* bytes of COMMAND in the summary */
 #define RUN_NAME_ROOM        64    /* for "/clustcc-server", "/mpirun.out" */
 
 struct run {
@@ -742,6 +743,22 @@ print_status(const Clustcc__StatusReply *st)
 		print_reasons("refused", st->refusals, st->n_refusals);
 }
 
+/* COMMAND's words, cut after RUN_CMD_SHOWN bytes: one line. */
+static void
+print_command(char *const *argv)
+{
+	size_t shown = 0;
+
+	for (size_t i = 0; argv[i]; i++) {
+		if (shown + strlen(argv[i]) > RUN_CMD_SHOWN) {
+			fprintf(stderr, "%s...", i ? " " : "");
+			return;
+		}
+		fprintf(stderr, "%s%s", i ? " " : "", argv[i]);
+		shown += strlen(argv[i]) + 1;
+	}
+}
+
 /* The one-screen summary, to stderr: the command's output stays clean. */
 static void
 summary(struct run *r, int code)
@@ -752,8 +769,9 @@ summary(struct run *r, int code)
 	Clustcc__StatusRequest sr = CLUSTCC__STATUS_REQUEST__INIT;
 	struct ctl_call call;
 
-	fprintf(stderr, "clustcc-ctl run: '%s' exited %d after %.1f s\n",
-	        r->command[0], code,
+	fprintf(stderr, "clustcc-ctl run: '");
+	print_command(r->command);
+	fprintf(stderr, "' exited %d after %.1f s\n", code,
 	        (double)(monotime_ms() - r->start_ms) / 1000.0);
 	if (!r->have_server) {
 		fprintf(stderr, "  no server: every compile ran locally\n");
@@ -764,9 +782,8 @@ summary(struct run *r, int code)
 	if (ctl_call(&o, &req, CLUSTCC__RESPONSE__BODY_STATUS, "status",
 	             &call) != EXIT_OK)
 		return;
-	fprintf(stderr,
-	        "  server: 1 head + %d workers, compiles by where they ran:\n",
-	        r->ranks - 1);
+	fprintf(stderr, "  server: 1 head + %d worker%s; compiles:\n",
+	        r->ranks - 1, r->ranks == 2 ? "" : "s");
 	print_status(call.resp->status);
 	codec_free(call.resp);
 }
@@ -863,7 +880,11 @@ ctl_run(int argc, char **argv, const struct ctl_opts *o)
 out:
 	stop_server(&r);
 	remove_private_dir(&r);
-	if (run_signal)
+	if (run_signal) {
+		fprintf(stderr,
+		        "clustcc-ctl run: stopped by signal %d (%s): the command and the server are stopped, the private directory is removed\n",
+		        (int)run_signal, strsignal(run_signal));
 		return 128 + run_signal;
+	}
 	return rc;
 }

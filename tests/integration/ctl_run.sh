@@ -1,0 +1,102 @@
+#!/bin/bash
+# clustcc-ctl run: the one-command local server.
+#  (a) run -n 2 -- make -j4: objects byte-identical to a local build, the
+#      summary counts every source as a remote compile on a worker rank;
+#  (b) the command's exit status is returned (also 128+signal);
+#  (c) SIGINT to clustcc-ctl during a slow command: prompt exit 130, no
+#      mpirun, server or command process left, private directory gone;
+#  (d) no mpirun on PATH: a warning, the command still runs, its status
+#      is returned.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+# run's private directories go here, so the test can see they are gone.
+export TMPDIR="$T/tmp"
+mkdir -p "$TMPDIR"
+# Under ASan the server's Open MPI leaks cannot be suppressed (lib.sh);
+# (d) runs without a server and checks clustcc-ctl's own leaks.
+NOLEAK="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+no_leftovers() {
+	[ -z "$(ls -A "$TMPDIR")" ] || { ls -la "$TMPDIR" >&2; fail "left behind in TMPDIR: $(ls -A "$TMPDIR")"; }
+	! pgrep -f "$TMPDIR/clustcc-run" >&2 || fail "a server process is left"
+}
+
+note "(a) make -j4 through clustcc-ctl run -n 2"
+P="$T/proj"
+copy_sample "$P"
+make -s -C "$P" CC=gcc > /dev/null
+save_outputs "$P" "$T/local"
+make -s -C "$P" clean
+rc=0
+ASAN_OPTIONS=$NOLEAK "$BIN/clustcc-ctl" run -n 2 -- make -s -j4 -C "$P" \
+	> "$T/a.out" 2> "$T/a.err" || rc=$?
+cat "$T/a.err" >&2
+[ "$rc" = 0 ] || fail "run exited $rc, make's status is 0"
+save_outputs "$P" "$T/remote"
+same_outputs "$T/local" "$T/remote"
+nsrc=$(ls "$P"/src/*.c | wc -l)
+# "  remote        8  (rank 0: 0, rank 1: 4, rank 2: 4)"
+line=$(grep -E '^  remote ' "$T/a.err") || fail "no remote line in the summary"
+r0=$(sed -E 's/.*rank 0: ([0-9]+).*/\1/' <<< "$line")
+r1=$(sed -E 's/.*rank 1: ([0-9]+).*/\1/' <<< "$line")
+r2=$(sed -E 's/.*rank 2: ([0-9]+).*/\1/' <<< "$line")
+[ "$r0" = 0 ] || fail "the head compiled $r0 files (head_rank_tasks is 0)"
+[ $((r1 + r2)) = "$nsrc" ] || fail "workers compiled $r1 + $r2, expected $nsrc"
+grep -qE "^  local +1  \(not_compile 1\)" "$T/a.err" || fail "the link is not counted as local"
+grep -q "^clustcc-ctl run: 'make -s -j4 -C $P' exited 0 after" "$T/a.err" \
+	|| fail "summary's first line"
+no_leftovers
+
+note "(b) the command's exit status"
+rc=0
+ASAN_OPTIONS=$NOLEAK "$BIN/clustcc-ctl" run -n 1 -- sh -c 'exit 7' 2> "$T/b.err" || rc=$?
+[ "$rc" = 7 ] || { cat "$T/b.err" >&2; fail "run exited $rc, the command 7"; }
+rc=0
+ASAN_OPTIONS=$NOLEAK "$BIN/clustcc-ctl" run -n 1 -- sh -c 'kill -TERM $$' 2> "$T/b.err" || rc=$?
+[ "$rc" = 143 ] || { cat "$T/b.err" >&2; fail "run exited $rc, the command died of SIGTERM (143)"; }
+rc=0
+ASAN_OPTIONS=$NOLEAK "$BIN/clustcc-ctl" run -n 1 -- "$T/no-such-command" 2> "$T/b.err" || rc=$?
+[ "$rc" = 127 ] || { cat "$T/b.err" >&2; fail "run exited $rc for a missing command (127)"; }
+grep -q "cannot start '$T/no-such-command'" "$T/b.err" || fail "no message naming the missing command"
+no_leftovers
+
+note "(c) SIGINT during a slow command"
+# sleep is sh's child: it must get the signal too (own process group).
+ASAN_OPTIONS=$NOLEAK "$BIN/clustcc-ctl" run -n 2 -- \
+	sh -c "touch '$T/started'; sleep 317; echo not reached" \
+	> "$T/c.out" 2> "$T/c.err" &
+RUN=$!
+WAIT_S=90 wait_for test -e "$T/started" || { cat "$T/c.err" >&2; fail "command did not start"; }
+pgrep -f "$TMPDIR/clustcc-run" > /dev/null || fail "no server running during the command"
+t0=$SECONDS
+kill -INT "$RUN"
+rc=0
+wait "$RUN" || rc=$?
+took=$((SECONDS - t0))
+cat "$T/c.err" >&2
+[ "$rc" = 130 ] || fail "run exited $rc after SIGINT, expected 130"
+[ "$took" -le 20 ] || fail "run took $took s to stop after SIGINT"
+! grep -q "not reached" "$T/c.out" || fail "the command went on after SIGINT"
+! pgrep -f "sleep 317" >&2 || fail "the command's sleep is left"
+no_leftovers
+note "stopped in $took s"
+
+note "(d) no mpirun on PATH"
+mkdir "$T/nompi"
+for t in make sh gcc cc as ld mkdir rm; do
+	ln -s "$(command -v "$t")" "$T/nompi/$t"
+done
+make -s -C "$P" clean
+rc=0
+PATH="$T/nompi" "$BIN/clustcc-ctl" run -n 2 -- make -s -j4 -C "$P" \
+	> /dev/null 2> "$T/d.err" || rc=$?
+cat "$T/d.err" >&2
+[ "$rc" = 0 ] || fail "run exited $rc without mpirun; make's status is 0"
+grep -q "warning: 'mpirun' not found on PATH" "$T/d.err" || fail "no warning about mpirun"
+grep -q "no server: every compile ran locally" "$T/d.err" || fail "summary without server"
+save_outputs "$P" "$T/nompi-out"
+same_outputs "$T/local" "$T/nompi-out"
+rc=0
+PATH="$T/nompi" "$BIN/clustcc-ctl" run -- sh -c 'exit 3' 2> "$T/d.err" || rc=$?
+[ "$rc" = 3 ] || { cat "$T/d.err" >&2; fail "run exited $rc without mpirun, the command 3"; }
+no_leftovers
+note "PASS"
