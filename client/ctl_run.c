@@ -687,8 +687,11 @@ wait_command(struct run *r)
 				kill_at = monotime_ms();
 			forwarded = run_nsignals;
 		}
-		if (kill_at && monotime_ms() >= kill_at)
+		/* The pid too: COMMAND may have left its group (setsid). */
+		if (kill_at && monotime_ms() >= kill_at) {
 			child_kill(r->cmd);
+			(void)kill(r->cmd, SIGKILL);
+		}
 		nap_ms(RUN_POLL_MS);
 	}
 	take_terminal(r);

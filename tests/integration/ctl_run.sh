@@ -69,6 +69,7 @@ WAIT_S=90 wait_for test -e "$T/started" || { cat "$T/c.err" >&2; fail "command d
 pgrep -f "$TMPDIR/clustcc-run" > /dev/null || fail "no server running during the command"
 t0=$SECONDS
 kill -INT "$RUN"
+WAIT_S=30 wait_for eval '! kill -0 "$RUN" 2>/dev/null' || fail "run still running 30 s after SIGINT"
 rc=0
 wait "$RUN" || rc=$?
 took=$((SECONDS - t0))
