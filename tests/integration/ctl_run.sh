@@ -6,7 +6,9 @@
 #  (c) SIGINT to clustcc-ctl during a slow command: prompt exit 130, no
 #      mpirun, server or command process left, private directory gone;
 #  (d) no mpirun on PATH: a warning, the command still runs, its status
-#      is returned.
+#      is returned;
+#  (e) on a terminal (script(1)'s pty) the command reads the terminal, and
+#      a Ctrl-C typed there stops it: exit 130 after the summary.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 # run's private directories go here, so the test can see they are gone.
@@ -76,7 +78,7 @@ took=$((SECONDS - t0))
 cat "$T/c.err" >&2
 [ "$rc" = 130 ] || fail "run exited $rc after SIGINT, expected 130"
 [ "$took" -le 20 ] || fail "run took $took s to stop after SIGINT"
-! grep -q "not reached" "$T/c.out" || fail "the command went on after SIGINT"
+! grep -q "^not reached" "$T/c.out" || fail "the command went on after SIGINT"
 ! pgrep -f "sleep 317" >&2 || fail "the command's sleep is left"
 no_leftovers
 note "stopped in $took s"
@@ -99,5 +101,25 @@ same_outputs "$T/local" "$T/nompi-out"
 rc=0
 PATH="$T/nompi" "$BIN/clustcc-ctl" run -- sh -c 'exit 3' 2> "$T/d.err" || rc=$?
 [ "$rc" = 3 ] || { cat "$T/d.err" >&2; fail "run exited $rc without mpirun, the command 3"; }
+no_leftovers
+note "(e) on a terminal: read it, then Ctrl-C"
+export RUN_CTL="$BIN/clustcc-ctl" RUN_ASAN=$NOLEAK T
+# script runs the command line on a new pty; what we write to its stdin
+# is typed on that terminal.
+rc=0
+{ WAIT_S=90 wait_for test -e "$T/ready"; printf 'typed\n'; } | \
+	timeout 120 script -qec 'ASAN_OPTIONS=$RUN_ASAN "$RUN_CTL" run -n 1 -- sh -c "touch \"$T/ready\"; read x; echo got \$x"; echo "rc=$?"' \
+	/dev/null > "$T/e1.out" 2>&1 || rc=$?
+cat "$T/e1.out" >&2
+grep -q "^got typed" "$T/e1.out" || fail "the command could not read the terminal"
+grep -q "^rc=0" "$T/e1.out" || fail "run did not exit 0 after the read"
+{ WAIT_S=90 wait_for test -e "$T/started2"; printf '\003'; } | \
+	timeout 120 script -qec 'ASAN_OPTIONS=$RUN_ASAN "$RUN_CTL" run -n 1 -- sh -c "touch \"$T/started2\"; sleep 318; echo not reached"; echo "rc=$?"' \
+	/dev/null > "$T/e2.out" 2>&1 || rc=$?
+cat "$T/e2.out" >&2
+grep -q "^rc=130" "$T/e2.out" || fail "run did not exit 130 after Ctrl-C on its terminal"
+! grep -q "^not reached" "$T/e2.out" || fail "the command went on after Ctrl-C"
+grep -q "exited 130 after" "$T/e2.out" || fail "no summary after Ctrl-C on the terminal"
+! pgrep -f "sleep 318" >&2 || fail "the command's sleep is left"
 no_leftovers
 note "PASS"
