@@ -750,15 +750,18 @@ print_status(const Clustcc__StatusReply *st)
 static void
 print_command(char *const *argv)
 {
-	size_t shown = 0;
+	size_t left = RUN_CMD_SHOWN;
 
 	for (size_t i = 0; argv[i]; i++) {
-		if (shown + strlen(argv[i]) > RUN_CMD_SHOWN) {
-			fprintf(stderr, "%s...", i ? " " : "");
+		size_t len = strlen(argv[i]) + (i ? 1 : 0);
+
+		if (len > left) {
+			fprintf(stderr, "%s%.*s...", i ? " " : "",
+			        (int)(left > 1 ? left - 1 : 0), argv[i]);
 			return;
 		}
 		fprintf(stderr, "%s%s", i ? " " : "", argv[i]);
-		shown += strlen(argv[i]) + 1;
+		left -= len;
 	}
 }
 

@@ -8,7 +8,9 @@
 #  (d) no mpirun on PATH: a warning, the command still runs, its status
 #      is returned;
 #  (e) on a terminal (script(1)'s pty) the command reads the terminal, and
-#      a Ctrl-C typed there stops it: exit 130 after the summary.
+#      a Ctrl-C typed there stops it: exit 130 after the summary;
+#  (f) CMake: configure and build under run go remote; CMake caches the
+#      wrapper's stable path, so a later build without run still works.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 # run's private directories go here, so the test can see they are gone.
@@ -121,5 +123,30 @@ grep -q "^rc=130" "$T/e2.out" || fail "run did not exit 130 after Ctrl-C on its 
 ! grep -q "^not reached" "$T/e2.out" || fail "the command went on after Ctrl-C"
 grep -q "exited 130 after" "$T/e2.out" || fail "no summary after Ctrl-C on the terminal"
 ! pgrep -f "sleep 318" >&2 || fail "the command's sleep is left"
+no_leftovers
+
+note "(f) CMake under run, then without"
+C="$T/cmake"
+copy_sample "$C"
+cat > "$C/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.13)
+project(sample C)
+file(GLOB SRCS src/*.c)
+add_executable(sample ${SRCS})
+target_include_directories(sample PRIVATE include)
+target_compile_definitions(sample PRIVATE SAMPLE_VERSION="1.0")
+target_link_libraries(sample m)
+CMAKE
+rc=0
+ASAN_OPTIONS=$NOLEAK "$BIN/clustcc-ctl" run -n 2 -- sh -c \
+	"cmake -S '$C' -B '$C/b' && cmake --build '$C/b' -j4" > "$T/f.out" 2> "$T/f.err" || rc=$?
+cat "$T/f.err" >&2
+[ "$rc" = 0 ] || { cat "$T/f.out" >&2; fail "cmake under run exited $rc"; }
+line=$(grep -E '^  remote ' "$T/f.err") || fail "no remote line in the summary"
+[ "$(awk '{print $2}' <<< "$line")" = "$nsrc" ] || fail "cmake build: $line, expected $nsrc remote"
+grep -q "^CMAKE_C_COMPILER:FILEPATH=$BIN/clustcc-gcc\$" "$C/b/CMakeCache.txt" || fail "CMake cached another compiler"
+touch "$C/src/fib.c"
+cmake --build "$C/b" > /dev/null || fail "build without run after a build under run"
+"$C/b/sample" > /dev/null || fail "cmake-built program does not run"
 no_leftovers
 note "PASS"
