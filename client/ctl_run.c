@@ -229,21 +229,21 @@ write_embedded_config(struct run *r)
 	int head_tasks = r->workers == 0 ? (int)online_cpus() : 0;
 	FILE *f;
 
+	/* sun_path holds 108 bytes with the NUL. */
 	if (strlen(r->dir) + strlen("/sock") <= 107)
-		snprintf(endpoint, sizeof(endpoint), "ipc://%s/sock", r->dir);
+		spr(endpoint, sizeof(endpoint),
+		    "\"endpoint\": \"ipc://%s/sock\"", r->dir);
 	else
-		snprintf(
-		        endpoint, sizeof(endpoint), "%s",
-		        "tcp://127.0.0.1:0\",\n  \"advertise_host\": \"127.0.0.1");
-	snprintf(r->cfg_path, sizeof(r->cfg_path), "%s/cfg.json", r->dir);
-	snprintf(r->port_file, sizeof(r->port_file), "%s/port", r->dir);
-	snprintf(
-	        text, sizeof(text),
-	        "// written by clustcc-ctl run\n{\n"
-	        "  \"port_file\": \"%s\",\n  \"endpoint\": \"%s\",\n"
-	        "  \"num_workers\": %d,\n  \"worker_rank_cpus\": 1,\n"
-	        "  \"head_rank_tasks\": %d,\n  \"logging_level\": \"warning\"\n}\n",
-	        r->port_file, endpoint, r->workers, head_tasks);
+		spr(endpoint, sizeof(endpoint), "%s",
+		    "\"endpoint\": \"tcp://127.0.0.1:0\", \"advertise_host\": \"127.0.0.1\"");
+	spr(r->cfg_path, sizeof(r->cfg_path), "%s/cfg.json", r->dir);
+	spr(r->port_file, sizeof(r->port_file), "%s/port", r->dir);
+	spr(text, sizeof(text),
+	    "// written by clustcc-ctl run\n{\n"
+	    "  \"port_file\": \"%s\",\n  %s,\n"
+	    "  \"num_workers\": %d,\n  \"worker_rank_cpus\": 1,\n"
+	    "  \"head_rank_tasks\": %d,\n  \"logging_level\": \"warning\"\n}\n",
+	    r->port_file, endpoint, r->workers, head_tasks);
 	/* Our own text must load; checking it here names the cause early. */
 	if (cfg_load_string(r->cfg_path, text, &cfg, &err) != CC_OK) {
 		fprintf(stderr, "clustcc-ctl: run: embedded %s\n", err.msg);

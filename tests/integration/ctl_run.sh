@@ -5,8 +5,8 @@
 #  (b) the command's exit status is returned (also 128+signal);
 #  (c) SIGINT to clustcc-ctl during a slow command: prompt exit 130, no
 #      mpirun, server or command process left, private directory gone;
-#  (d) no mpirun on PATH: a warning, the command still runs, its status
-#      is returned;
+#  (d) no mpirun on PATH, or a server that cannot start: a warning saying
+#      why, the command still runs, its status is returned;
 #  (e) on a terminal (script(1)'s pty) the command reads the terminal, and
 #      a Ctrl-C typed there stops it: exit 130 after the summary;
 #  (f) CMake: configure and build under run go remote; CMake caches the
@@ -103,7 +103,19 @@ same_outputs "$T/local" "$T/nompi-out"
 rc=0
 PATH="$T/nompi" "$BIN/clustcc-ctl" run -- sh -c 'exit 3' 2> "$T/d.err" || rc=$?
 [ "$rc" = 3 ] || { cat "$T/d.err" >&2; fail "run exited $rc without mpirun, the command 3"; }
+# A server that cannot start (its endpoint cannot be listened on): the
+# warning shows why, from mpirun's output; the command still runs.
+cat > "$T/bad.json" <<JSON
+{ "port_file": "$T/bad.port", "num_workers": 1, "endpoint": "ipc://$T/no/such/dir/sock" }
+JSON
+rc=0
+ASAN_OPTIONS=$NOLEAK "$BIN/clustcc-ctl" run --config "$T/bad.json" -- sh -c 'exit 5' 2> "$T/d.err" || rc=$?
+cat "$T/d.err" >&2
+[ "$rc" = 5 ] || fail "run exited $rc with a server that cannot start, the command 5"
+grep -q "warning: the server did not start" "$T/d.err" || fail "no warning that the server did not start"
+grep -q "cannot listen on 'ipc://$T/no/such/dir/sock'" "$T/d.err" || fail "the warning does not say why"
 no_leftovers
+
 note "(e) on a terminal: read it, then Ctrl-C"
 export RUN_CTL="$BIN/clustcc-ctl" RUN_ASAN=$NOLEAK T
 # script runs the command line on a new pty; what we write to its stdin
