@@ -281,6 +281,14 @@ use_user_config(struct run *r)
 		cfg_free(cfg);
 		return EXIT_USAGE;
 	}
+	if (cfg->port_file[0] != '/' && getcwd(cwd, sizeof(cwd)) &&
+	    strlen(cwd) + strlen(cfg->port_file) + 2 > sizeof(r->port_file)) {
+		fprintf(stderr,
+		        "clustcc-ctl: config '%s': key 'port_file': path too long in '%s'\n",
+		        r->config, cwd);
+		cfg_free(cfg);
+		return EXIT_CONFIG;
+	}
 	if (cfg->port_file[0] == '/' || !getcwd(cwd, sizeof(cwd)))
 		snprintf(r->port_file, sizeof(r->port_file), "%s",
 		         cfg->port_file);
@@ -672,8 +680,10 @@ wait_command(struct run *r)
 
 	for (;;) {
 		w = waitpid(r->cmd, &status, WNOHANG | WUNTRACED);
+		/* Stopped without a terminal (a debugger's SIGSTOP): wait. */
 		if (w == r->cmd && WIFSTOPPED(status)) {
-			follow_stop(r);
+			if (r->tty)
+				follow_stop(r);
 			continue;
 		}
 		if (w == r->cmd || (w < 0 && errno != EINTR))
@@ -825,6 +835,8 @@ catch_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* A closed stderr (run ... 2>&1 | head) must not skip the cleanup. */
+	signal(SIGPIPE, SIG_IGN);
 }
 
 /* Private directory, config, mpirun, port file; false: no server. */
