@@ -54,7 +54,7 @@
 #define RUN_TAIL_BYTES       2048  /* of mpirun's output, on failure */
 #define RUN_EXIT_NOT_FOUND   127   /* COMMAND cannot be started (as sh) */
 #define RUN_CMD_SHOWN        60    /* bytes of COMMAND in the summary */
-#define RUN_NAME_ROOM        64    /* for "/clustcc-server", "/mpirun.out" */
+#define RUN_NAME_ROOM        64    /* for "/clustcc-server", "/mpirun.err" */
 
 struct run {
 	int workers;        /* -n; -1 = not given */
@@ -210,7 +210,7 @@ make_private_dir(struct run *r)
 		return EXIT_FAILURE_GENERIC;
 	}
 	spr(r->bindir, sizeof(r->bindir), "%s/bin", r->dir);
-	spr(r->out_path, sizeof(r->out_path), "%s/mpirun.out", r->dir);
+	spr(r->out_path, sizeof(r->out_path), "%s/mpirun.err", r->dir);
 	return EXIT_OK;
 }
 
@@ -386,7 +386,7 @@ print_tail(const char *path)
 static int
 spawn_mpirun(struct run *r)
 {
-	char mpirun[PATH_MAX], server[PATH_MAX], np[16];
+	char mpirun[PATH_MAX], server[PATH_MAX], out[PATH_MAX], np[16];
 	char allow1[] = "OMPI_ALLOW_RUN_AS_ROOT=1";
 	char allow2[] = "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1";
 	char *set[] = {allow1, allow2};
@@ -404,7 +404,10 @@ spawn_mpirun(struct run *r)
 	}
 	spr(server, sizeof(server), "%s/clustcc-server", r->self_dir);
 	snprintf(np, sizeof(np), "%d", r->ranks);
-	co.stdout_path = r->out_path;
+	/* Two files: child.c opens each with its own offset, one file would
+	 * have each stream overwrite the other. Errors go to stderr. */
+	spr(out, sizeof(out), "%s/mpirun.stdout", r->dir);
+	co.stdout_path = out;
 	co.stderr_path = r->out_path;
 	/* mpirun refuses root unless told; only its environment is told. */
 	if (geteuid() == 0) {
