@@ -144,6 +144,12 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "config") == 0)
 		return ctl_config(argc - optind, argv + optind);
 	/* run's own options end at COMMAND, which keeps all of its own. */
+	if (strcmp(cmd, "run") == 0 && optind < argc &&
+	    (strcmp(argv[optind], "-h") == 0 ||
+	     strcmp(argv[optind], "--help") == 0)) {
+		usage(stdout);
+		return EXIT_OK;
+	}
 	if (strcmp(cmd, "run") == 0)
 		return ctl_run(argc - optind + 1, argv + optind - 1, &o);
 	/* Options may also follow the command: clustcc-ctl status --json. */

@@ -134,6 +134,7 @@ parse_run_args(int argc, char **argv, struct run *r)
 	int c;
 
 	optind = 0; /* glibc: start over (main parsed argv already) */
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+n:c:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -148,8 +149,10 @@ parse_run_args(int argc, char **argv, struct run *r)
 			r->config = optarg;
 			break;
 		default:
-			fprintf(stderr, "try 'clustcc-ctl --help'\n");
-			return EXIT_USAGE;
+			/* getopt's own message would say "run:", not ours. */
+			return bad_run_usage(
+			        "unknown option or missing argument",
+			        argv[optind - 1]);
 		}
 	}
 	if (optind >= argc) {
