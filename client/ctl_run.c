@@ -42,6 +42,7 @@
 #include "child.h"
 #include "codec.h"
 #include "ctl.h"
+#include "envset.h"
 #include "exitcode.h"
 #include "monotime.h"
 
@@ -326,39 +327,18 @@ which(const char *name, char *out, size_t size)
 	return false;
 }
 
-/*
- * environ with the NAME=VALUE strings of set replacing or adding, and
- * the bare NAMEs of set removed. The strings are borrowed; free only the
- * returned array.
- */
-static char **
-env_with(char *const *set, size_t nset)
+/* environ with changes (envset.h); NULL after saying so. */
+static const char **
+env_with(const char *const *changes, size_t n)
 {
 	extern char **environ;
-	size_t n = 0, k = 0;
-	char **env;
+	const char **env = NULL;
 
-	while (environ[n])
-		n++;
-	env = calloc(n + nset + 1, sizeof(*env));
-	if (!env)
+	if (envset_apply((const char *const *)environ, changes, n, &env) !=
+	    CC_OK) {
+		fprintf(stderr, "clustcc-ctl: run: out of memory\n");
 		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		bool replaced = false;
-
-		for (size_t j = 0; j < nset && !replaced; j++) {
-			size_t len = strcspn(set[j], "=");
-
-			replaced = strncmp(environ[i], set[j], len) == 0 &&
-			           environ[i][len] == '=';
-		}
-		if (!replaced)
-			env[k++] = environ[i];
 	}
-	for (size_t j = 0; j < nset; j++)
-		if (strchr(set[j], '='))
-			env[k++] = set[j];
-	env[k] = NULL;
 	return env;
 }
 
@@ -397,7 +377,7 @@ spawn_mpirun(struct run *r)
 	                      server, "--config",        r->cfg_path, NULL};
 	struct child_opts co = {.argv = argv, .stdin_path = "/dev/null"};
 	struct cc_err err;
-	char **env = NULL;
+	const char **env = NULL;
 	int rc;
 
 	if (!which("mpirun", mpirun, sizeof(mpirun))) {
@@ -414,15 +394,13 @@ spawn_mpirun(struct run *r)
 	co.stderr_path = r->out_path;
 	/* mpirun refuses root unless told; only its environment is told. */
 	if (geteuid() == 0) {
-		env = env_with(set, 2);
-		if (!env) {
-			fprintf(stderr, "clustcc-ctl: run: out of memory\n");
+		env = env_with((const char *const *)set, 2);
+		if (!env)
 			return EXIT_FAILURE_GENERIC;
-		}
-		co.envp = (const char *const *)env;
+		co.envp = env;
 	}
 	rc = child_start(&co, &r->mpirun, &err);
-	free(env);
+	free((void *)env);
 	if (rc != CC_OK) {
 		r->mpirun = -1;
 		fprintf(stderr,
@@ -580,7 +558,7 @@ start_command(struct run *r)
 	char *set[4] = {cc, cxx, path, port};
 	struct child_opts co = {.argv = (const char *const *)r->command};
 	struct cc_err err;
-	char **env;
+	const char **env;
 	int rc;
 
 	spr(cc, sizeof(cc), "CC=%s/clustcc-gcc gcc", r->self_dir);
@@ -600,14 +578,12 @@ start_command(struct run *r)
 		         r->port_file);
 	else
 		snprintf(port, sizeof(port), "CLUSTCC_PORT_FILE");
-	env = env_with(set, 4);
-	if (!env) {
-		fprintf(stderr, "clustcc-ctl: run: out of memory\n");
+	env = env_with((const char *const *)set, 4);
+	if (!env)
 		return EXIT_FAILURE_GENERIC;
-	}
-	co.envp = (const char *const *)env;
+	co.envp = env;
 	rc = child_start(&co, &r->cmd, &err);
-	free(env);
+	free((void *)env);
 	if (rc != CC_OK) {
 		r->cmd = -1;
 		fprintf(stderr, "clustcc-ctl: run: %s\n", err.msg);
