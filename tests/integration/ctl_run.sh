@@ -9,7 +9,9 @@
 #      why, the command still runs, its status is returned;
 #  (e) on a terminal (script(1)'s pty) the command reads the terminal, and
 #      a Ctrl-C typed there stops it: exit 130 after the summary;
-#  (f) CMake: configure and build under run go remote; CMake caches the
+#  (f) Ctrl-Z in an interactive shell stops run and the command; fg
+#      continues both and the command finishes;
+#  (g) CMake: configure and build under run go remote; CMake caches the
 #      wrapper's stable path, so a later build without run still works.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -137,7 +139,27 @@ grep -q "exited 130 after" "$T/e2.out" || fail "no summary after Ctrl-C on the t
 ! pgrep -f "sleep 318" >&2 || fail "the command's sleep is left"
 no_leftovers
 
-note "(f) CMake under run, then without"
+note "(f) Ctrl-Z, then fg, in an interactive bash on a terminal"
+# Each keystroke waits for what it answers, so a slow machine only waits.
+{
+	WAIT_S=90 wait_for test -e "$T/zst"
+	printf '\032'
+	WAIT_S=30 wait_for grep -q Stopped "$T/g.out"
+	printf 'fg\n'
+	WAIT_S=60 wait_for grep -q "exited 0 after" "$T/g.out"
+	printf 'exit\n'
+} | {
+	sleep 0.5
+	printf '%s\n' 'ASAN_OPTIONS=$RUN_ASAN "$RUN_CTL" run -n 1 -- sh -c "touch \"$T/zst\"; sleep 3; echo slept"'
+	cat
+} | timeout 150 script -qfec "bash --norc --noprofile -i" "$T/g.out" > /dev/null 2>&1 || true
+cat "$T/g.out" >&2
+grep -q "Stopped" "$T/g.out" || fail "Ctrl-Z did not stop run"
+grep -q "^slept" "$T/g.out" || fail "the command did not finish after fg"
+grep -q "exited 0 after" "$T/g.out" || fail "no summary after fg"
+no_leftovers
+
+note "(g) CMake under run, then without"
 C="$T/cmake"
 copy_sample "$C"
 cat > "$C/CMakeLists.txt" <<'CMAKE'
