@@ -3,8 +3,9 @@
 #  (a) run -n 2 -- make -j4: objects byte-identical to a local build, the
 #      summary counts every source as a remote compile on a worker rank;
 #  (b) the command's exit status is returned (also 128+signal);
-#  (c) SIGINT to clustcc-ctl during a slow command: prompt exit 130, no
-#      mpirun, server or command process left, private directory gone;
+#  (c) SIGINT (SIGTERM) to clustcc-ctl during a slow command: prompt exit
+#      130 (143), no mpirun, server or command process left, private
+#      directory gone;
 #  (d) no mpirun on PATH, or a server that cannot start: a warning saying
 #      why, the command still runs, its status is returned;
 #  (e) on a terminal (script(1)'s pty) the command reads the terminal, and
@@ -86,6 +87,18 @@ cat "$T/c.err" >&2
 ! pgrep -f "sleep 317" >&2 || fail "the command's sleep is left"
 no_leftovers
 note "stopped in $took s"
+# SIGTERM: the same, exit 143.
+ASAN_OPTIONS=$NOLEAK "$BIN/clustcc-ctl" run -n 1 -- \
+	sh -c "touch '$T/started-term'; sleep 319" 2> "$T/c2.err" &
+RUN=$!
+WAIT_S=90 wait_for test -e "$T/started-term" || { cat "$T/c2.err" >&2; fail "command did not start"; }
+kill -TERM "$RUN"
+WAIT_S=30 wait_for eval '! kill -0 "$RUN" 2>/dev/null' || fail "run still running 30 s after SIGTERM"
+rc=0
+wait "$RUN" || rc=$?
+[ "$rc" = 143 ] || { cat "$T/c2.err" >&2; fail "run exited $rc after SIGTERM, expected 143"; }
+! pgrep -f "sleep 319" >&2 || fail "the command's sleep is left after SIGTERM"
+no_leftovers
 
 note "(d) no mpirun on PATH"
 mkdir "$T/nompi"
