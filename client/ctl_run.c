@@ -473,8 +473,10 @@ wait_mpirun(struct run *r, int64_t ms, int *code, int nsignals)
 static void
 send_drain(struct run *r)
 {
+	/* After a signal the user waits: a hung head gets less time. */
 	struct ctl_opts o = {.port_file = r->port_file,
-	                     .timeout_ms = RUN_STATUS_TIMEOUT};
+	                     .timeout_ms = run_signal ? RUN_GRACE_MS
+	                                              : RUN_STATUS_TIMEOUT};
 	Clustcc__Request req = CLUSTCC__REQUEST__INIT;
 	Clustcc__DrainRequest dr = CLUSTCC__DRAIN_REQUEST__INIT;
 	struct ctl_call call;
@@ -499,12 +501,15 @@ stop_server(struct run *r)
 
 	if (r->mpirun < 0)
 		return;
-	if (r->have_server)
+	/* A server that never published its port file gets no drain. */
+	if (r->have_server) {
 		send_drain(r);
-	if (wait_mpirun(r, wait_ms, &code, nsig))
-		goto out;
-	fprintf(stderr,
-	        "clustcc-ctl: run: server still running after the drain; stopping mpirun\n");
+		if (wait_mpirun(r, wait_ms, &code, nsig))
+			goto out;
+		fprintf(stderr,
+		        "clustcc-ctl: run: server still running %lld s after the drain; stopping mpirun\n",
+		        (long long)(wait_ms / 1000));
+	}
 	(void)kill(r->mpirun, SIGTERM);
 	if (wait_mpirun(r, RUN_GRACE_MS, &code, nsig + 1))
 		goto out;
@@ -513,7 +518,7 @@ stop_server(struct run *r)
 		(void)kill((pid_t)r->pf.pid, SIGKILL);
 	(void)wait_mpirun(r, RUN_GRACE_MS, &code, 1 << 30);
 out:
-	if (code != 0 && !run_signal) {
+	if (code != 0 && r->have_server && !run_signal) {
 		fprintf(stderr,
 		        "clustcc-ctl: run: warning: the server exited with status %d\n",
 		        code);
