@@ -48,4 +48,10 @@ int ctl_config(int argc, char **argv);
 /* `config scripts CONFIG [--out DIR]` (ctl_scripts.c); argv after "scripts". */
 int ctl_config_scripts(int argc, char **argv);
 
+/*
+ * clustcc-ctl run: argv[0] is "run", then run's options and COMMAND. o
+ * gives a --config that came before "run". Returns COMMAND's exit code.
+ */
+int ctl_run(int argc, char **argv, const struct ctl_opts *o);
+
 #endif

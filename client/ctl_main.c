@@ -25,6 +25,7 @@ usage(FILE *out)
 	        "       clustcc-ctl config new PATH\n"
 	        "       clustcc-ctl config keys\n"
 	        "       clustcc-ctl config scripts CONFIG [--out DIR]\n"
+	        "       clustcc-ctl run [-n WORKERS] [--config FILE] -- COMMAND...\n"
 	        "\n"
 	        "  status        per-rank slots, running, done, failed; queue; totals\n"
 	        "  drain         stop accepting compiles (clients compile locally),\n"
@@ -33,6 +34,13 @@ usage(FILE *out)
 	        "  config keys   describe every config key\n"
 	        "  config scripts  write the Slurm, Flux and mpirun launch scripts\n"
 	        "                for CONFIG next to it or in DIR (docs/launch.md)\n"
+	        "  run           start a local server (mpirun: 1 head + WORKERS workers,\n"
+	        "                default one per core; -n 0: the head compiles alone),\n"
+	        "                run COMMAND with CC/CXX set to clustcc-gcc, print a\n"
+	        "                summary, drain; exit with COMMAND's status. With\n"
+	        "                --config the file's server settings apply and -n\n"
+	        "                overrides num_workers. No mpirun or no server: a\n"
+	        "                warning, and COMMAND still runs (compiles locally)\n"
 	        "\n"
 	        "options:\n"
 	        "  -c, --config FILE     find the server through this config's port_file\n"
@@ -48,7 +56,9 @@ usage(FILE *out)
 	        "  clustcc-ctl config scripts clustcc.json && sbatch clustcc.sbatch\n"
 	        "  clustcc-ctl --config clustcc.json status\n"
 	        "  CLUSTCC_PORT_FILE=$PWD/clustcc.port clustcc-ctl status --json\n"
-	        "  clustcc-ctl --config clustcc.json drain\n");
+	        "  clustcc-ctl --config clustcc.json drain\n"
+	        "  clustcc-ctl run -- make -j8\n"
+	        "  clustcc-ctl run -n 4 -- sh -c 'cmake -S . -B b && cmake --build b -j8'\n");
 }
 
 static int bad_usage(const char *fmt, ...)
@@ -132,11 +142,20 @@ main(int argc, char **argv)
 		return rc;
 	}
 	if (optind >= argc)
-		return bad_usage("%s",
-		                 "missing command (status, drain or config)");
+		return bad_usage(
+		        "%s", "missing command (status, drain, config or run)");
 	cmd = argv[optind++];
 	if (strcmp(cmd, "config") == 0)
 		return ctl_config(argc - optind, argv + optind);
+	/* run's own options end at COMMAND, which keeps all of its own. */
+	if (strcmp(cmd, "run") == 0 && optind < argc &&
+	    (strcmp(argv[optind], "-h") == 0 ||
+	     strcmp(argv[optind], "--help") == 0)) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(cmd, "run") == 0)
+		return ctl_run(argc - optind + 1, argv + optind - 1, &o);
 	/* Options may also follow the command: clustcc-ctl status --json. */
 	rc = parse_options(argc, argv, &o);
 	if (rc != EXIT_OK) {
@@ -150,7 +169,8 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "drain") == 0)
 		return ctl_drain(&o);
 	return bad_usage(
-	        "unknown command '%s' (expected status, drain or config)", cmd);
+	        "unknown command '%s' (expected status, drain, config or run)",
+	        cmd);
 }
 
 int
