@@ -114,6 +114,9 @@ static const struct reason_row rows[] = {
         [FALLBACK_RETRY_LOCAL] =
                 {"retry_local",
                  "the remote compile failed; CLUSTCC_RETRY_LOCAL recompiles here"},
+        [FALLBACK_SERVER_UNRESPONSIVE] =
+                {"server_unresponsive",
+                 "the head stopped answering pings while the compile waited"},
 };
 static_assert(sizeof(rows) / sizeof(rows[0]) == FALLBACK_REASON_COUNT,
               "every fallback reason has a name");

@@ -64,6 +64,8 @@ enum fallback_reason {
 	                                 without source lines */
 	FALLBACK_RETRY_LOCAL, /* CLUSTCC_RETRY_LOCAL: remote compile failed,
 	                         retried here */
+	FALLBACK_SERVER_UNRESPONSIVE, /* the head stopped answering pings
+	                                 while the compile waited */
 
 	FALLBACK_REASON_COUNT
 };

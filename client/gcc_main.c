@@ -74,7 +74,8 @@ static bool
 can_notify(const struct wrapper *w, enum fallback_reason why)
 {
 	return w->have_server && why != FALLBACK_CONNECT_FAILED &&
-	       why != FALLBACK_TIMEOUT && why != FALLBACK_SEND_FAILED;
+	       why != FALLBACK_TIMEOUT && why != FALLBACK_SEND_FAILED &&
+	       why != FALLBACK_SERVER_UNRESPONSIVE;
 }
 
 _Noreturn static void
@@ -97,7 +98,7 @@ usage_exit(void)
 	        "Compiles remotely on a clustcc-server found through $CLUSTCC_PORT_FILE,\n"
 	        "locally otherwise. Environment: CLUSTCC_PORT_FILE, CLUSTCC_VERBOSE=1,\n"
 	        "CLUSTCC_LOG=FILE, CLUSTCC_DISABLE=1, CLUSTCC_TIMEOUT=SECONDS,\n"
-	        "CLUSTCC_RETRY_LOCAL=1.\n");
+	        "CLUSTCC_RETRY_LOCAL=1, CLUSTCC_PING_MS=MS, CLUSTCC_LOCAL_JOBS=N.\n");
 	exit(EXIT_WRAPPER_NO_COMPILER);
 }
 
@@ -332,6 +333,9 @@ send_compile(struct wrapper *w)
 	char cwd[PATH_MAX], *env[MAX_ENV];
 	char **cc_args = with_arg(w->plan.cc_args, color);
 	char **exact_args = with_arg(w->plan.exact_args, color);
+	bool unresponsive = false;
+	struct rpc_wait wait = {timeout_ms(), rpc_ping_interval_ms(),
+	                        &unresponsive};
 	struct cc_err err;
 	int rc;
 
@@ -357,15 +361,18 @@ send_compile(struct wrapper *w)
 	c.env = env;
 	req.body_case = CLUSTCC__REQUEST__BODY_COMPILE;
 	req.compile = &c;
-	rc = rpc_call(&w->pf, &req, timeout_ms(), DEFAULT_MAX_BYTES, &w->resp,
-	              &err);
+	rc = rpc_call_watched(&w->pf, &req, &wait, DEFAULT_MAX_BYTES, &w->resp,
+	                      &err);
 	w->reply_us = monotime_us();
 	if (rc == CC_ENNG)
 		rpc_mark_down(&w->pf);
 	free(cc_args);
 	free(exact_args);
 	if (rc != CC_OK)
-		run_local(w, rpc_reason(rc), err.msg);
+		run_local(w,
+		          unresponsive ? FALLBACK_SERVER_UNRESPONSIVE
+		                       : rpc_reason(rc),
+		          err.msg);
 }
 
 static void
