@@ -33,8 +33,10 @@ int scratch_check_space(const char *root, uint64_t need, struct cc_err *err);
 /*
  * After a failed compile in dir: did it fail because the disk filled up?
  * True if dir/stderr_name (read up to 64 KiB) says "No space left on
- * device", or dir's file system has less than SCRATCH_MIN_FREE_BYTES
- * free (a localized message would not say it in English).
+ * device" or is empty or missing (a failing gcc always says why, unless
+ * it could not write its stderr), or dir's file system has less than
+ * SCRATCH_MIN_FREE_BYTES free (a localized message would not say it in
+ * English).
  */
 bool scratch_disk_full(const char *dir, const char *stderr_name);
 

@@ -182,5 +182,8 @@ Test(scratch, disk_full_is_read_from_the_compiler_stderr)
 	              "Assembler messages:\nFatal error: can't write 4 bytes "
 	              "to section .text of out.o: 'No space left on device'\n");
 	cr_assert(scratch_disk_full(tmpdir, ".compile.err"));
-	cr_assert_not(scratch_disk_full(tmpdir, "no-such-file"));
+	/* Failed without a word: it could not even write its stderr. */
+	cr_assert(scratch_disk_full(tmpdir, "no-such-file"));
+	tu_write_text(path, "");
+	cr_assert(scratch_disk_full(tmpdir, ".compile.err"));
 }
