@@ -149,6 +149,7 @@ localslots_acquire(const char *dir, int limit, long max_wait_ms, int *fd,
 	if (limit < 1 || limit > MAX_LIMIT)
 		return cc_err_set(err, CC_EINVAL, "slot limit %d out of range",
 		                  limit);
+	srand((unsigned)getpid()); /* waiters' jitter differs */
 	while ((rc = try_all(dir, limit, fd, slot, err)) == CC_EBUSY) {
 		if (max_wait_ms >= 0 && monotime_ms() >= deadline)
 			return cc_err_set(
