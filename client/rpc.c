@@ -1,7 +1,13 @@
 /*
  * rpc.c - nng REQ client. The REQ socket's automatic resend is disabled:
  * a compile may legitimately take minutes, and a resent request would run
- * the compile twice. The deadline is the receive timeout.
+ * the compile twice. The deadline is the reply's aio timeout.
+ *
+ * A stopped head (SIGSTOP, a hung node) keeps connections open and never
+ * answers: while a compile waits, rpc_call_watched() pings it on a second
+ * connection every few seconds and gives up when a ping goes unanswered.
+ * The caller's thread waits on a condition variable that the reply's aio
+ * callback (an nng thread) signals; nothing else crosses threads.
  *
  * nng's blocking dial has no timeout of its own: to a host that is gone
  * (a port file left by an allocation that ended) it waits for the kernel's
