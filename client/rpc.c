@@ -192,7 +192,7 @@ send_request(nng_socket sock, const char *url, uint8_t *buf, size_t len,
 		nng_msg_free(msg);
 		cc_err_set(
 		        err, CC_ENNG,
-		        "no handshake from '%s' within %lld ms (head stopped or overloaded?)",
+		        "cannot connect to '%s': no handshake within %lld ms (head stopped or overloaded?)",
 		        url, (long long)t);
 		if (err)
 			err->sys = rv;
