@@ -437,9 +437,11 @@ retry_local(struct wrapper *w, int remote_code)
 	int code = 0;
 
 	(void)take_local_slot(w, FALLBACK_RETRY_LOCAL); /* held until exit */
+	/* Not run_local(): it would wait for a second slot while holding one.
+	 */
 	if (fallback_run_child(w->cc_argv, w->have_server ? &w->pf : NULL,
 	                       FALLBACK_RETRY_LOCAL, &code) != CC_OK)
-		run_local(w, FALLBACK_RETRY_LOCAL, NULL);
+		fallback_run(w->cc_argv, NULL, FALLBACK_RETRY_LOCAL, false);
 	if (code != remote_code) {
 		log_error("discrepancy: %s: remote exit %d, local exit %d",
 		          w->plan.source, remote_code, code);
