@@ -114,6 +114,9 @@ static const struct reason_row rows[] = {
         [FALLBACK_RETRY_LOCAL] =
                 {"retry_local",
                  "the remote compile failed; CLUSTCC_RETRY_LOCAL recompiles here"},
+        [FALLBACK_SERVER_UNRESPONSIVE] =
+                {"server_unresponsive",
+                 "the head stopped answering pings while the compile waited"},
 };
 static_assert(sizeof(rows) / sizeof(rows[0]) == FALLBACK_REASON_COUNT,
               "every fallback reason has a name");
@@ -216,15 +219,31 @@ exit_like(int code)
 	exit(code);
 }
 
+bool
+fallback_takes_slot(enum fallback_reason reason)
+{
+	switch (reason) {
+	case FALLBACK_NONE:
+	case FALLBACK_INFO_QUERY:
+	case FALLBACK_PREPROCESS_ONLY:
+	case FALLBACK_DEPS_ONLY:
+	case FALLBACK_DISABLED:
+		return false;
+	default:
+		return true;
+	}
+}
+
 _Noreturn void
 fallback_run(char *const argv[], const struct portfile *pf,
-             enum fallback_reason reason)
+             enum fallback_reason reason, bool as_child)
 {
 	int code = 0;
 
 	fflush(stdout);
 	fflush(stderr);
-	if (pf && fallback_run_child(argv, pf, reason, &code) == CC_OK)
+	if ((pf || as_child) &&
+	    fallback_run_child(argv, pf, reason, &code) == CC_OK)
 		exit_like(code);
 	execv(argv[0], argv);
 	fprintf(stderr, "clustcc-gcc: cannot run '%s': %s\n", argv[0],

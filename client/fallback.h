@@ -8,6 +8,8 @@
 #ifndef CLUSTCC_CLIENT_FALLBACK_H
 #define CLUSTCC_CLIENT_FALLBACK_H
 
+#include <stdbool.h>
+
 enum fallback_reason {
 	FALLBACK_NONE = 0, /* not a fallback: remote */
 
@@ -64,6 +66,8 @@ enum fallback_reason {
 	                                 without source lines */
 	FALLBACK_RETRY_LOCAL, /* CLUSTCC_RETRY_LOCAL: remote compile failed,
 	                         retried here */
+	FALLBACK_SERVER_UNRESPONSIVE, /* the head stopped answering pings
+	                                 while the compile waited */
 
 	FALLBACK_REASON_COUNT
 };
@@ -81,11 +85,21 @@ struct portfile;
  * Run the real compiler (argv[0] = its path) with argv and the environment
  * untouched, and exit as it exits. When pf names a server, the compiler
  * runs as a child while the head is told the reason (status counts it),
- * so the notice costs the build no time; without pf this process execs
- * the compiler. Exits EXIT_WRAPPER_EXEC if the compiler cannot be run.
+ * so the notice costs the build no time; when as_child is set (this
+ * process holds a local slot, localslots.h, that must last as long as the
+ * compiler) it runs as a child too; otherwise this process execs the
+ * compiler. Exits EXIT_WRAPPER_EXEC if the compiler cannot be run.
  */
 _Noreturn void fallback_run(char *const argv[], const struct portfile *pf,
-                            enum fallback_reason reason);
+                            enum fallback_reason reason, bool as_child);
+
+/*
+ * Does a local run for reason take a node-wide local slot? The compile
+ * and link steps do; questions to the compiler (-v, -print-*), -E and
+ * -M are cheap and run at once, and so does everything under
+ * CLUSTCC_DISABLE (clustcc is off).
+ */
+bool fallback_takes_slot(enum fallback_reason reason);
 
 /*
  * Run the compiler as a child (notifying as above) and return its exit

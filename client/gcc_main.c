@@ -13,6 +13,7 @@
  * $CLUSTCC_LOG.
  */
 #define LOG_MODULE "gcc"
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "exitcode.h"
 #include "fallback.h"
 #include "fileio.h"
+#include "localslots.h"
 #include "log.h"
 #include "monotime.h"
 #include "output.h"
@@ -74,18 +76,55 @@ static bool
 can_notify(const struct wrapper *w, enum fallback_reason why)
 {
 	return w->have_server && why != FALLBACK_CONNECT_FAILED &&
-	       why != FALLBACK_TIMEOUT && why != FALLBACK_SEND_FAILED;
+	       why != FALLBACK_TIMEOUT && why != FALLBACK_SEND_FAILED &&
+	       why != FALLBACK_SERVER_UNRESPONSIVE;
+}
+
+/*
+ * With a server configured, local compiles are bounded node-wide
+ * (localslots.h): when the server goes away mid-build, `make -j64` must
+ * not start 64 compilers here at once. Without one, clustcc stays out of
+ * the way and make's -j is the bound, as with plain gcc. True if this
+ * process now holds a slot (held until it exits).
+ */
+static bool
+take_local_slot(const struct wrapper *w, enum fallback_reason why)
+{
+	const char *pf = getenv("CLUSTCC_PORT_FILE");
+	char dir[PATH_MAX];
+	struct cc_err err = {0};
+	int limit, fd = -1, slot = -1;
+	int64_t t0 = monotime_us();
+
+	if (!pf || !pf[0] || !fallback_takes_slot(why))
+		return false;
+	limit = localslots_limit(&err);
+	if (err.code)
+		log_warn("%s", err.msg);
+	if (limit == 0)
+		return false;
+	if (localslots_dir(NULL, dir, sizeof(dir), &err) != CC_OK ||
+	    localslots_acquire(dir, limit, -1, &fd, &slot, &err) != CC_OK) {
+		log_warn("local compiles not bounded: %s", err.msg);
+		return false;
+	}
+	log_info("local slot %d of %d for %s after %.1f ms", slot, limit,
+	         w->source ? w->source : "", (monotime_us() - t0) / 1000.0);
+	return true;
 }
 
 _Noreturn static void
 run_local(struct wrapper *w, enum fallback_reason why, const char *detail)
 {
+	bool slot;
+
 	say(w, "local (%s): %s", fallback_reason_name(why),
 	    detail ? detail : fallback_reason_help(why));
 	log_info("local (%s): %s %s", fallback_reason_name(why),
 	         w->source ? w->source : "",
 	         detail ? detail : fallback_reason_help(why));
-	fallback_run(w->cc_argv, can_notify(w, why) ? &w->pf : NULL, why);
+	slot = take_local_slot(w, why);
+	fallback_run(w->cc_argv, can_notify(w, why) ? &w->pf : NULL, why, slot);
 }
 
 static void
@@ -97,7 +136,7 @@ usage_exit(void)
 	        "Compiles remotely on a clustcc-server found through $CLUSTCC_PORT_FILE,\n"
 	        "locally otherwise. Environment: CLUSTCC_PORT_FILE, CLUSTCC_VERBOSE=1,\n"
 	        "CLUSTCC_LOG=FILE, CLUSTCC_DISABLE=1, CLUSTCC_TIMEOUT=SECONDS,\n"
-	        "CLUSTCC_RETRY_LOCAL=1.\n");
+	        "CLUSTCC_RETRY_LOCAL=1, CLUSTCC_PING_MS=MS, CLUSTCC_LOCAL_JOBS=N.\n");
 	exit(EXIT_WRAPPER_NO_COMPILER);
 }
 
@@ -332,6 +371,9 @@ send_compile(struct wrapper *w)
 	char cwd[PATH_MAX], *env[MAX_ENV];
 	char **cc_args = with_arg(w->plan.cc_args, color);
 	char **exact_args = with_arg(w->plan.exact_args, color);
+	bool unresponsive = false;
+	struct rpc_wait wait = {timeout_ms(), rpc_ping_interval_ms(),
+	                        &unresponsive};
 	struct cc_err err;
 	int rc;
 
@@ -357,15 +399,18 @@ send_compile(struct wrapper *w)
 	c.env = env;
 	req.body_case = CLUSTCC__REQUEST__BODY_COMPILE;
 	req.compile = &c;
-	rc = rpc_call(&w->pf, &req, timeout_ms(), DEFAULT_MAX_BYTES, &w->resp,
-	              &err);
+	rc = rpc_call_watched(&w->pf, &req, &wait, DEFAULT_MAX_BYTES, &w->resp,
+	                      &err);
 	w->reply_us = monotime_us();
 	if (rc == CC_ENNG)
 		rpc_mark_down(&w->pf);
 	free(cc_args);
 	free(exact_args);
 	if (rc != CC_OK)
-		run_local(w, rpc_reason(rc), err.msg);
+		run_local(w,
+		          unresponsive ? FALLBACK_SERVER_UNRESPONSIVE
+		                       : rpc_reason(rc),
+		          err.msg);
 }
 
 static void
@@ -391,9 +436,12 @@ retry_local(struct wrapper *w, int remote_code)
 {
 	int code = 0;
 
+	(void)take_local_slot(w, FALLBACK_RETRY_LOCAL); /* held until exit */
+	/* Not run_local(): it would wait for a second slot while holding one.
+	 */
 	if (fallback_run_child(w->cc_argv, w->have_server ? &w->pf : NULL,
 	                       FALLBACK_RETRY_LOCAL, &code) != CC_OK)
-		run_local(w, FALLBACK_RETRY_LOCAL, NULL);
+		fallback_run(w->cc_argv, NULL, FALLBACK_RETRY_LOCAL, false);
 	if (code != remote_code) {
 		log_error("discrepancy: %s: remote exit %d, local exit %d",
 		          w->plan.source, remote_code, code);

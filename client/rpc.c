@@ -1,7 +1,13 @@
 /*
  * rpc.c - nng REQ client. The REQ socket's automatic resend is disabled:
  * a compile may legitimately take minutes, and a resent request would run
- * the compile twice. The deadline is the receive timeout.
+ * the compile twice. The deadline is the reply's aio timeout.
+ *
+ * A stopped head (SIGSTOP, a hung node) keeps connections open and never
+ * answers: while a compile waits, rpc_call_watched() pings it on a second
+ * connection every few seconds and gives up when a ping goes unanswered.
+ * The caller's thread waits on a condition variable that the reply's aio
+ * callback (an nng thread) signals; nothing else crosses threads.
  *
  * nng's blocking dial has no timeout of its own: to a host that is gone
  * (a port file left by an allocation that ended) it waits for the kernel's
@@ -23,6 +29,7 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 #include <nng/supplemental/tls/tls.h>
+#include <nng/supplemental/util/platform.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -104,7 +111,10 @@ connect_within(const struct addrinfo *ai, int timeout_ms)
 	return ok;
 }
 
-/* For tcp: is something listening there, found within timeout_ms? */
+/*
+ * Is something listening there, found within timeout_ms? For tcp a
+ * connect; for ipc the socket file must exist; others are not probed.
+ */
 static int
 probe(const char *url, int timeout_ms, struct cc_err *err)
 {
@@ -112,8 +122,11 @@ probe(const char *url, int timeout_ms, struct cc_err *err)
 	struct addrinfo hints, *res = NULL;
 	bool ok = false;
 
+	if (strncmp(url, "ipc://", 6) == 0 && access(url + 6, F_OK) != 0)
+		return cc_err_set(err, CC_ENNG, "cannot connect to '%s': %s",
+		                  url, strerror(errno));
 	if (!tcp_host_port(url, host, sizeof(host), port, sizeof(port)))
-		return CC_OK; /* ipc and others fail fast by themselves */
+		return CC_OK;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	if (getaddrinfo(host, port, &hints, &res) != 0)
@@ -137,7 +150,7 @@ dial(nng_socket sock, const struct portfile *pf)
 	int rv;
 
 	if (strncmp(pf->endpoint, "tls+tcp://", 10) != 0)
-		return nng_dial(sock, pf->endpoint, NULL, 0);
+		return nng_dial(sock, pf->endpoint, NULL, NNG_FLAG_NONBLOCK);
 	if (!pf->tls_ca_file[0])
 		return NNG_ENOTSUP; /* no certificate to trust: never plain */
 	rv = nng_dialer_create(&d, sock, pf->endpoint);
@@ -150,6 +163,11 @@ dial(nng_socket sock, const struct portfile *pf)
 	if (rv == 0)
 		rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tls);
 	if (rv == 0)
+		/*
+		 * Blocking, unlike plain tcp: a certificate error must fail
+		 * here, with its message. A stopped TLS head costs nng's 10 s
+		 * handshake timeout once (then the unreachable marker).
+		 */
 		rv = nng_dialer_start(d, 0);
 	if (tls)
 		nng_tls_config_free(tls); /* the dialer holds its own */
@@ -177,7 +195,12 @@ open_socket(nng_socket *sock, const struct portfile *pf, int64_t timeout_ms,
 	nng_socket_set_ms(*sock, NNG_OPT_RECVTIMEO, (nng_duration)timeout_ms);
 	nng_socket_set_ms(*sock, NNG_OPT_SENDTIMEO, (nng_duration)timeout_ms);
 	nng_socket_set_size(*sock, NNG_OPT_RECVMAXSZ, max_bytes);
-	/* Blocking dial: a missing server fails now, not at the deadline. */
+	/*
+	 * Non-blocking: a blocking dial also waits for the SP handshake, up
+	 * to nng's fixed 10 s, from a head that is stopped (SIGSTOP) while
+	 * its kernel still accepts connections. send_request() bounds that
+	 * wait; probe() has already failed fast if nothing listens.
+	 */
 	rv = dial(*sock, pf);
 	if (rv != 0) {
 		nng_close(*sock);
@@ -186,39 +209,166 @@ open_socket(nng_socket *sock, const struct portfile *pf, int64_t timeout_ms,
 	return CC_OK;
 }
 
+/*
+ * The send completes when the request is handed to a connected pipe (nng
+ * REQ), i.e. after the SP handshake; the dial is non-blocking, so this is
+ * where a head that accepts TCP but never answers the handshake (stopped)
+ * is noticed: after CONNECT_TIMEOUT_MS, not after nng's own 10 s.
+ */
 static int
-exchange(nng_socket sock, const char *url, uint8_t *buf, size_t len,
-         size_t max_bytes, Clustcc__Response **resp, struct cc_err *err)
+send_request(nng_socket sock, const char *url, uint8_t *buf, size_t len,
+             int64_t timeout_ms, struct cc_err *err)
 {
 	nng_msg *msg = NULL;
-	int rv, rc;
+	int64_t t = timeout_ms < CONNECT_TIMEOUT_MS ? timeout_ms
+	                                            : CONNECT_TIMEOUT_MS;
+	int rv;
 
 	rv = nng_msg_alloc(&msg, len);
 	if (rv != 0)
 		return nng_fail(err, CC_ENOMEM, rv,
 		                "cannot allocate request for", url);
 	memcpy(nng_msg_body(msg), buf, len);
+	nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, (nng_duration)t);
 	rv = nng_sendmsg(sock, msg, 0);
+	if (rv == NNG_ETIMEDOUT) {
+		nng_msg_free(msg);
+		cc_err_set(
+		        err, CC_ENNG,
+		        "cannot connect to '%s': no handshake within %lld ms (head stopped or overloaded?)",
+		        url, (long long)t);
+		if (err)
+			err->sys = rv;
+		return CC_ENNG;
+	}
 	if (rv != 0) {
 		nng_msg_free(msg);
-		return nng_fail(err,
-		                rv == NNG_ETIMEDOUT ? CC_ETIMEDOUT : CC_ENNG,
-		                rv, "cannot send to", url);
+		return nng_fail(err, CC_ENNG, rv, "cannot send to", url);
 	}
-	rv = nng_recvmsg(sock, &msg, 0);
-	if (rv != 0)
-		return nng_fail(err,
-		                rv == NNG_ETIMEDOUT ? CC_ETIMEDOUT : CC_ENNG,
-		                rv, "no response from", url);
+	return CC_OK;
+}
+
+/* Completion of the reply's receive, signalled to the waiting thread. */
+struct reply_wait {
+	nng_mtx *mtx;
+	nng_cv *cv;
+	bool done;
+};
+
+static void
+reply_arrived(void *arg)
+{
+	struct reply_wait *w = arg;
+
+	nng_mtx_lock(w->mtx);
+	w->done = true;
+	nng_cv_wake(w->cv);
+	nng_mtx_unlock(w->mtx);
+}
+
+/* Wait until the reply came or the next ping is due; true if it came. */
+static bool
+wait_until(struct reply_wait *w, nng_time until)
+{
+	bool done;
+
+	nng_mtx_lock(w->mtx);
+	while (!w->done && nng_cv_until(w->cv, until) != NNG_ETIMEDOUT)
+		;
+	done = w->done;
+	nng_mtx_unlock(w->mtx);
+	return done;
+}
+
+static int ping(const struct portfile *pf, struct cc_err *err);
+
+/*
+ * Wait for the reply on aio (already started). Every ping_ms (0: never)
+ * ask the head on a second connection whether it is alive; if it does not
+ * answer, cancel the wait and fail with CC_ENNG and *dead set.
+ */
+static int
+watch_reply(const struct portfile *pf, nng_aio *aio, struct reply_wait *w,
+            int64_t ping_ms, bool *dead, struct cc_err *err)
+{
+	struct cc_err perr;
+
+	if (ping_ms <= 0) {
+		nng_aio_wait(aio);
+		return CC_OK;
+	}
+	while (!wait_until(w, nng_clock() + (nng_time)ping_ms)) {
+		if (ping(pf, &perr) == CC_OK)
+			continue;
+		nng_aio_cancel(aio);
+		nng_aio_wait(aio);
+		if (nng_aio_result(aio) == 0) /* the reply won the race */
+			nng_msg_free(nng_aio_get_msg(aio));
+		*dead = true;
+		return cc_err_set(
+		        err, CC_ENNG,
+		        "head '%s' stopped answering while a compile waited: %s",
+		        pf->endpoint, perr.msg);
+	}
+	/* The callback has run; wait for nng to be done with the aio too. */
+	nng_aio_wait(aio);
+	return CC_OK;
+}
+
+static int
+exchange(const struct portfile *pf, nng_socket sock, uint8_t *buf, size_t len,
+         const struct rpc_wait *wo, size_t max_bytes, Clustcc__Response **resp,
+         struct cc_err *err)
+{
+	struct reply_wait w = {0};
+	nng_aio *aio = NULL;
+	nng_msg *msg = NULL;
+	bool dead = false;
+	int rv, rc;
+
+	rc = send_request(sock, pf->endpoint, buf, len, wo->timeout_ms, err);
+	if (rc != CC_OK)
+		return rc;
+	rv = nng_mtx_alloc(&w.mtx);
+	if (rv == 0)
+		rv = nng_cv_alloc(&w.cv, w.mtx);
+	if (rv == 0)
+		rv = nng_aio_alloc(&aio, reply_arrived, &w);
+	if (rv != 0) {
+		rc = nng_fail(err, CC_ENOMEM, rv,
+		              "cannot wait for a reply from", pf->endpoint);
+		goto out;
+	}
+	nng_aio_set_timeout(aio, (nng_duration)wo->timeout_ms);
+	nng_recv_aio(sock, aio);
+	rc = watch_reply(pf, aio, &w, wo->ping_ms, &dead, err);
+	if (wo->unresponsive)
+		*wo->unresponsive = dead;
+	if (rc != CC_OK)
+		goto out;
+	rv = nng_aio_result(aio);
+	if (rv != 0) {
+		rc = nng_fail(err, rv == NNG_ETIMEDOUT ? CC_ETIMEDOUT : CC_ENNG,
+		              rv, "no response from", pf->endpoint);
+		goto out;
+	}
+	msg = nng_aio_get_msg(aio);
 	rc = codec_unpack_response(nng_msg_body(msg), nng_msg_len(msg),
 	                           max_bytes, resp, err);
 	nng_msg_free(msg);
+out:
+	nng_aio_free(aio);
+	if (w.cv)
+		nng_cv_free(w.cv);
+	if (w.mtx)
+		nng_mtx_free(w.mtx);
 	return rc;
 }
 
-int
-rpc_call(const struct portfile *pf, Clustcc__Request *req, int64_t timeout_ms,
-         size_t max_bytes, Clustcc__Response **resp, struct cc_err *err)
+static int
+call(const struct portfile *pf, Clustcc__Request *req,
+     const struct rpc_wait *wo, size_t max_bytes, Clustcc__Response **resp,
+     struct cc_err *err)
 {
 	nng_socket sock;
 	uint8_t *buf = NULL;
@@ -230,14 +380,74 @@ rpc_call(const struct portfile *pf, Clustcc__Request *req, int64_t timeout_ms,
 	rc = codec_pack(&req->base, max_bytes, &buf, &len, err);
 	if (rc != CC_OK)
 		return rc;
-	rc = open_socket(&sock, pf, timeout_ms, max_bytes, err);
+	rc = open_socket(&sock, pf, wo->timeout_ms, max_bytes, err);
 	if (rc == CC_OK) {
-		rc = exchange(sock, pf->endpoint, buf, len, max_bytes, resp,
-		              err);
+		rc = exchange(pf, sock, buf, len, wo, max_bytes, resp, err);
 		nng_close(sock);
 	}
 	free(buf);
 	return rc;
+}
+
+/* One Ping on its own connection; CC_OK if an answer came in time. */
+static int
+ping(const struct portfile *pf, struct cc_err *err)
+{
+	Clustcc__Request req = CLUSTCC__REQUEST__INIT;
+	Clustcc__Ping body = CLUSTCC__PING__INIT;
+	Clustcc__Response *resp = NULL;
+	struct rpc_wait wo = {.timeout_ms = RPC_PING_TIMEOUT_MS};
+	int rc;
+
+	req.body_case = CLUSTCC__REQUEST__BODY_PING;
+	req.ping = &body;
+	/*
+	 * Any well-formed answer shows the head is alive, a refusal too: a
+	 * head built before Ping existed refuses it as malformed, and its
+	 * clients' long compiles must not fall back for that.
+	 */
+	rc = call(pf, &req, &wo, 1 << 16, &resp, err);
+	codec_free(resp);
+	return rc;
+}
+
+int
+rpc_call(const struct portfile *pf, Clustcc__Request *req, int64_t timeout_ms,
+         size_t max_bytes, Clustcc__Response **resp, struct cc_err *err)
+{
+	struct rpc_wait wo = {.timeout_ms = timeout_ms};
+
+	return call(pf, req, &wo, max_bytes, resp, err);
+}
+
+int
+rpc_call_watched(const struct portfile *pf, Clustcc__Request *req,
+                 const struct rpc_wait *wait, size_t max_bytes,
+                 Clustcc__Response **resp, struct cc_err *err)
+{
+	if (wait->unresponsive)
+		*wait->unresponsive = false;
+	return call(pf, req, wait, max_bytes, resp, err);
+}
+
+int64_t
+rpc_ping_interval_ms(void)
+{
+	const char *s = getenv("CLUSTCC_PING_MS");
+	char *end = NULL;
+	long long v;
+
+	if (!s || !s[0])
+		return RPC_PING_INTERVAL_MS;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v < 0) {
+		log_warn(
+		        "CLUSTCC_PING_MS='%s': expected milliseconds >= 0, using %d",
+		        s, RPC_PING_INTERVAL_MS);
+		return RPC_PING_INTERVAL_MS;
+	}
+	return (int64_t)v;
 }
 
 int

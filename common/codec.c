@@ -186,6 +186,7 @@ check_request(const Clustcc__Request *req, const char *token,
 	case CLUSTCC__REQUEST__BODY_STATUS:
 	case CLUSTCC__REQUEST__BODY_DRAIN:
 	case CLUSTCC__REQUEST__BODY_LOCAL:
+	case CLUSTCC__REQUEST__BODY_PING:
 		return CC_OK;
 	default:
 		return cc_err_set(err, CC_EPROTO, "request has no body");
@@ -301,6 +302,18 @@ codec_pack_refusal(Clustcc__Refusal reason, const char *message, uint8_t **buf,
 	resp.version = CODEC_PROTOCOL_VERSION;
 	resp.refusal = reason;
 	resp.message = (char *)(message ? message : "");
+	return codec_pack(&resp.base, 0, buf, len, NULL);
+}
+
+int
+codec_pack_pong(uint8_t **buf, size_t *len)
+{
+	Clustcc__Response resp = CLUSTCC__RESPONSE__INIT;
+	Clustcc__Pong pong = CLUSTCC__PONG__INIT;
+
+	resp.version = CODEC_PROTOCOL_VERSION;
+	resp.body_case = CLUSTCC__RESPONSE__BODY_PONG;
+	resp.pong = &pong;
 	return codec_pack(&resp.base, 0, buf, len, NULL);
 }
 

@@ -65,6 +65,12 @@ int codec_check_compile(const Clustcc__CompileRequest *c, struct cc_err *err);
 int codec_pack_refusal(Clustcc__Refusal reason, const char *message,
                        uint8_t **buf, size_t *len);
 
+/*
+ * Pack the Response to a Ping (a liveness check: it carries nothing).
+ * Returns CC_ENOMEM only.
+ */
+int codec_pack_pong(uint8_t **buf, size_t *len);
+
 /* Stable lower-case name of a refusal, e.g. "draining". */
 const char *codec_refusal_name(Clustcc__Refusal reason);
 

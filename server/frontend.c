@@ -126,6 +126,24 @@ claim_pipe(struct fe_slot *s, int pipe)
 	return held < fe->max_per_pipe;
 }
 
+/*
+ * A liveness ping is answered here, not by the dispatcher: it asks "is the
+ * head's process running and its frontend serving?", and must not wait
+ * behind compiles (a client pings while its own compile is queued).
+ */
+static void
+answer_ping(struct fe_slot *s)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	if (codec_pack_pong(&buf, &len) != CC_OK) {
+		arm_recv(s); /* the client's ping times out */
+		return;
+	}
+	send_bytes(s, buf, len);
+}
+
 static void
 on_request(struct fe_slot *s, nng_msg *msg)
 {
@@ -145,6 +163,11 @@ on_request(struct fe_slot *s, nng_msg *msg)
 		return;
 	}
 	nng_msg_free(msg);
+	if (req->body_case == CLUSTCC__REQUEST__BODY_PING) {
+		codec_free(req);
+		answer_ping(s);
+		return;
+	}
 	if (!claim_pipe(s, pipe)) {
 		codec_free(req);
 		snprintf(

@@ -933,6 +933,14 @@ runner_finish(struct runner *r, int rank, size_t max_bytes, uint8_t **buf,
 		rc = runner_pack_refusal(
 		        r->job_id, rank,
 		        CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED, msg, buf, len);
+	} else if (r->exit_code != 0 &&
+	           scratch_disk_full(r->dir, ".compile.err")) {
+		/* "No space left on device" is ours, not the user's error. */
+		snprintf(msg, sizeof(msg), "scratch disk full on rank %d",
+		         rank);
+		rc = runner_pack_refusal(
+		        r->job_id, rank,
+		        CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED, msg, buf, len);
 	} else {
 		rc = pack_result(r, rank, max_bytes, buf, len);
 	}

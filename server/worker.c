@@ -16,6 +16,7 @@
 #include "log.h"
 #include "runner.h"
 #include "runset.h"
+#include "scratch.h"
 
 struct worker {
 	struct transport *t;
@@ -60,7 +61,17 @@ start_job(struct worker *w, const uint8_t *buf, size_t len)
 	}
 	log_debug("job %llu: start %s", (unsigned long long)job->job_id,
 	          job->compile->source_name);
-	if (runner_start(job, &w->runner_opts, &r, &why, &err) != CC_OK) {
+	if (scratch_check_space(w->cfg->scratch_dir,
+	                        SCRATCH_MIN_FREE_BYTES +
+	                                2 * (uint64_t)job->compile->source.len,
+	                        &err) != CC_OK) {
+		/* Not the user's error: the client compiles locally. */
+		log_warn("job %llu: refused: %s",
+		         (unsigned long long)job->job_id, err.msg);
+		send_refusal(w, job->job_id,
+		             CLUSTCC__REFUSAL__REFUSAL_WORKER_FAILED, err.msg);
+	} else if (runner_start(job, &w->runner_opts, &r, &why, &err) !=
+	           CC_OK) {
 		log_warn("job %llu: refused: %s",
 		         (unsigned long long)job->job_id, err.msg);
 		send_refusal(w, job->job_id, why, err.msg);

@@ -217,6 +217,34 @@ Test(codec, status_drain_and_local_requests_round_trip)
 	free(buf);
 }
 
+Test(codec, ping_round_trips_and_pong_is_a_pong)
+{
+	Clustcc__Ping ping = CLUSTCC__PING__INIT;
+	Clustcc__Request req, *out;
+	Clustcc__Response *resp = NULL;
+	struct cc_err err;
+	uint8_t *buf;
+	size_t len;
+
+	request_init(&req);
+	req.body_case = CLUSTCC__REQUEST__BODY_PING;
+	req.ping = &ping;
+	pack(&req.base, &buf, &len);
+	out = unpack_request_ok(buf, len);
+	cr_assert_eq(out->body_case, CLUSTCC__REQUEST__BODY_PING);
+	cr_assert_not_null(out->ping);
+	codec_free(out);
+	free(buf);
+
+	cr_assert_eq(codec_pack_pong(&buf, &len), CC_OK);
+	cr_assert_eq(codec_unpack_response(buf, len, 1 << 10, &resp, &err),
+	             CC_OK);
+	cr_assert_eq(resp->refusal, CLUSTCC__REFUSAL__REFUSAL_NONE);
+	cr_assert_eq(resp->body_case, CLUSTCC__RESPONSE__BODY_PONG);
+	codec_free(resp);
+	free(buf);
+}
+
 static Clustcc__Response *
 unpack_response_ok(const uint8_t *buf, size_t len)
 {
@@ -481,7 +509,8 @@ hostile_request(const uint8_t *buf, size_t len, const char *token)
 		cr_assert(out->body_case == CLUSTCC__REQUEST__BODY_COMPILE ||
 		          out->body_case == CLUSTCC__REQUEST__BODY_STATUS ||
 		          out->body_case == CLUSTCC__REQUEST__BODY_DRAIN ||
-		          out->body_case == CLUSTCC__REQUEST__BODY_LOCAL);
+		          out->body_case == CLUSTCC__REQUEST__BODY_LOCAL ||
+		          out->body_case == CLUSTCC__REQUEST__BODY_PING);
 		if (out->body_case == CLUSTCC__REQUEST__BODY_COMPILE)
 			cr_assert_eq(codec_check_compile(out->compile, NULL),
 			             CC_OK);

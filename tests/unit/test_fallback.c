@@ -80,3 +80,15 @@ Test(fallback, out_of_range_is_unknown)
 	cr_assert_not_null(fallback_reason_help(FALLBACK_REASON_COUNT));
 	cr_assert_not_null(fallback_reason_help((enum fallback_reason) - 1));
 }
+
+Test(fallback, compiles_and_links_take_a_local_slot_queries_do_not)
+{
+	cr_assert(fallback_takes_slot(FALLBACK_CONNECT_FAILED));
+	cr_assert(fallback_takes_slot(FALLBACK_SERVER_UNRESPONSIVE));
+	cr_assert(fallback_takes_slot(FALLBACK_NOT_COMPILE));
+	cr_assert(fallback_takes_slot(FALLBACK_NATIVE_ARCH));
+	cr_assert_not(fallback_takes_slot(FALLBACK_INFO_QUERY));
+	cr_assert_not(fallback_takes_slot(FALLBACK_PREPROCESS_ONLY));
+	cr_assert_not(fallback_takes_slot(FALLBACK_DEPS_ONLY));
+	cr_assert_not(fallback_takes_slot(FALLBACK_DISABLED));
+}

@@ -149,3 +149,41 @@ Test(scratch, create_under_missing_root_fails_naming_it)
 	cr_assert_eq(err.sys, ENOENT);
 	cr_assert_not_null(strstr(err.msg, root), "msg: %s", err.msg);
 }
+
+Test(scratch, check_space_refuses_more_than_is_free_naming_the_root)
+{
+	struct cc_err err;
+
+	cr_assert_eq(scratch_check_space(tmpdir, 1, &err), CC_OK);
+	cr_assert_eq(scratch_check_space(tmpdir, UINT64_MAX / 2, &err),
+	             CC_ESYS);
+	cr_assert(strstr(err.msg, tmpdir) != NULL, "%s", err.msg);
+	cr_assert(strstr(err.msg, "bytes free") != NULL, "%s", err.msg);
+}
+
+Test(scratch, check_space_of_a_missing_root_is_an_error)
+{
+	struct cc_err err;
+	char missing[4096];
+
+	tu_path(missing, sizeof(missing), tmpdir, "nope");
+	cr_assert_eq(scratch_check_space(missing, 1, &err), CC_ESYS);
+	cr_assert(strstr(err.msg, missing) != NULL, "%s", err.msg);
+}
+
+Test(scratch, disk_full_is_read_from_the_compiler_stderr)
+{
+	char path[4096];
+
+	tu_path(path, sizeof(path), tmpdir, ".compile.err");
+	tu_write_text(path, "a.c:1:1: error: expected ';' before '}' token\n");
+	cr_assert_not(scratch_disk_full(tmpdir, ".compile.err"));
+	tu_write_text(path,
+	              "Assembler messages:\nFatal error: can't write 4 bytes "
+	              "to section .text of out.o: 'No space left on device'\n");
+	cr_assert(scratch_disk_full(tmpdir, ".compile.err"));
+	/* Failed without a word: it could not even write its stderr. */
+	cr_assert(scratch_disk_full(tmpdir, "no-such-file"));
+	tu_write_text(path, "");
+	cr_assert(scratch_disk_full(tmpdir, ".compile.err"));
+}
