@@ -47,6 +47,8 @@ struct frontend {
 	_Atomic uint64_t next_job_id;
 	_Atomic int sending;
 	_Atomic uint64_t refused[REFUSAL_KINDS];
+	/* Request bytes received, reply bytes handed to nng (status). */
+	_Atomic uint64_t bytes_in, bytes_out;
 };
 
 static void slot_cb(void *arg);
@@ -71,6 +73,7 @@ send_bytes(struct fe_slot *s, uint8_t *buf, size_t len)
 	}
 	memcpy(nng_msg_body(msg), buf, len);
 	free(buf);
+	atomic_fetch_add(&s->fe->bytes_out, (uint64_t)len);
 	s->state = SLOT_SEND;
 	atomic_fetch_add(&s->fe->sending, 1);
 	nng_aio_set_msg(s->aio, msg);
@@ -102,6 +105,7 @@ on_request(struct fe_slot *s, nng_msg *msg)
 	struct job *job;
 	struct cc_err err;
 
+	atomic_fetch_add(&fe->bytes_in, (uint64_t)nng_msg_len(msg));
 	if (codec_unpack_request(nng_msg_body(msg), nng_msg_len(msg),
 	                         fe->max_msg_bytes, fe->token, &req, &why,
 	                         &err) != CC_OK) {
@@ -281,6 +285,13 @@ frontend_refused(const struct frontend *fe, Clustcc__Refusal why)
 	if ((unsigned)why >= REFUSAL_KINDS)
 		return 0;
 	return atomic_load(&fe->refused[why]);
+}
+
+void
+frontend_bytes(const struct frontend *fe, uint64_t *in, uint64_t *out)
+{
+	*in = atomic_load(&fe->bytes_in);
+	*out = atomic_load(&fe->bytes_out);
 }
 
 void
