@@ -125,6 +125,10 @@ on_request(struct fe_slot *s, nng_msg *msg)
 	job->slot = s;
 	job->rank = -1;
 	job->received_ms = monotime_ms();
+	if (req->body_case == CLUSTCC__REQUEST__BODY_COMPILE)
+		log_debug("job %llu: %s: received (%zu bytes of source)",
+		          (unsigned long long)job->id,
+		          req->compile->source_name, req->compile->source.len);
 	s->state = SLOT_WAIT;
 	jobq_push(fe->q, job);
 }
