@@ -9,6 +9,7 @@
 #     finishes the job, exits 0 and removes its port file.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+DOCS="$(dirname "$0")/../../docs"
 P="$T/proj"
 copy_sample "$P"
 # A source that takes a few seconds at -O2 (~2 s of CPU on an idle core).
@@ -76,6 +77,17 @@ start_server 3
 	-MMD -MP -c src/slow.c -o obj/slow.o) > "$T/slow.out" 2>&1 &
 SLOW=$!
 WAIT_S=60 wait_for slow_running || fail "slow.c never ran on a worker"
+# Every key status --json prints (a job is running, so .jobs[] has one) is
+# documented in docs/status.md; reason names under refusals and
+# local_reasons are data, not keys.
+status_json > "$T/status.json"
+keys=$(jq -r '[paths | map(select(type == "string")) | select(length > 0)
+	| select((.[0] == "refusals" or .[0] == "local_reasons") and length > 1 | not)
+	| last] | unique[]' "$T/status.json")
+[ "$(echo "$keys" | wc -l)" -ge 20 ] || fail "too few status keys: $keys"
+for k in $keys; do
+	grep -q "^| \`$k\` |" "$DOCS/status.md" || fail "status key '$k' is not documented in docs/status.md"
+done
 rc=0
 "$BIN/clustcc-ctl" --port-file "$T/port" drain --timeout 1 2> "$T/drain.err" || rc=$?
 cat "$T/drain.err" >&2
