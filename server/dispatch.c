@@ -676,10 +676,11 @@ stop_workers(struct head *h, bool now)
 	int n = transport_size(h->ctx->t);
 
 	for (int r = 1; r < n; r++) {
-		uint8_t *buf = NULL;
+		uint8_t *buf = now ? malloc(1) : NULL;
 		struct cc_err err;
 
-		if (now && (buf = malloc(1)) != NULL)
+		/* Out of memory: a plain STOP still ends the rank, later. */
+		if (buf)
 			buf[0] = WORKER_STOP_NOW;
 		if (transport_send(h->ctx->t, r, TRANSPORT_TAG_STOP, buf,
 		                   buf ? 1 : 0, &err) != CC_OK)

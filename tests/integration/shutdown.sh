@@ -51,13 +51,13 @@ WAIT_S=60 wait_for slow_running || fail "slow.c never ran on a worker"
 kill -INT "$head_pid"
 sleep 0.2
 kill -INT "$head_pid"
-stopped=$SECONDS
+stopped=$(date +%s%N)
 rc=0
 WAIT_S=20 wait_for sh -c "! kill -0 $SERVER_PID 2>/dev/null" || rc=1
 [ "$rc" = 0 ] || { cat "$T/mpirun.out" >&2; fail "server still running 20 s after the second SIGINT"; }
 wait "$SERVER_PID" || note "mpirun exited $?"
 SERVER_PID=
-note "server gone $((SECONDS - stopped)) s after the second SIGINT"
+note "server gone $((($(date +%s%N) - stopped) / 1000000)) ms after the second SIGINT (polled every 0.1 s)"
 [ ! -e "$T/port" ] || fail "port file left behind after a stop-now"
 grep -q 'stopping now' "$T/server/head.log" || fail "head.log does not record the stop-now"
 grep -q 'job [0-9]*: src/slow.c: rank [12], abandoned' "$T/server/head.log" ||
