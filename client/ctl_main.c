@@ -68,6 +68,23 @@ bad_usage(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/* A bad option value; the caller adds the "try --help" line. */
+static int bad_option(const char *fmt, ...)
+        __attribute__((format(printf, 1, 2)));
+
+static int
+bad_option(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "clustcc-ctl: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	return EXIT_USAGE;
+}
+
 /*
  * --watch takes an optional SECONDS: as "--watch=5", "-w5" or, when the
  * next word is a number, "--watch 5" (getopt only knows the first two).
@@ -88,7 +105,7 @@ parse_watch(int argc, char **argv, struct ctl_opts *o)
 	}
 	s = strtod(arg, &end);
 	if (*end || !(s >= 0.1 && s <= 86400))
-		return bad_usage(
+		return bad_option(
 		        "--watch: expected a number of seconds from 0.1 to 86400, got '%s'",
 		        arg);
 	o->watch_ms = (int64_t)(s * 1000.0);
@@ -124,7 +141,7 @@ parse_options(int argc, char **argv, struct ctl_opts *o)
 		case 't':
 			o->timeout_ms = strtol(optarg, &end, 10) * 1000;
 			if (*end || o->timeout_ms <= 0)
-				return bad_usage(
+				return bad_option(
 				        "--timeout: expected a positive number of seconds, got '%s'",
 				        optarg);
 			o->timeout_given = true;
