@@ -41,10 +41,15 @@ struct worker {
 	bool stopping;
 };
 
-/* Remember job id's source name; best effort (only logs use it). */
+/*
+ * Remember job id's source name; best effort (only logs use it), and only
+ * when log_result() will take it back (the level is set once at start).
+ */
 static void
 remember_job(struct worker *w, uint64_t id, const char *source)
 {
+	if (!log_enabled(LOG_LEVEL_INFO))
+		return;
 	if (w->n_jobs == w->cap_jobs) {
 		size_t cap = w->cap_jobs ? w->cap_jobs * 2 : 8;
 		struct wjob *p = realloc(w->jobs, cap * sizeof(*p));
