@@ -20,6 +20,8 @@ struct ctl_opts {
 	bool json;             /* --json */
 	bool wait;             /* drain: wait until the server is gone */
 	int64_t timeout_ms;    /* --timeout SECONDS */
+	bool timeout_given;    /* --timeout was on the command line */
+	int64_t watch_ms;      /* status --watch [SECONDS]; 0 = once */
 };
 
 /* Find the head from --port-file, --config or $CLUSTCC_PORT_FILE. */
@@ -41,6 +43,9 @@ struct ctl_call {
 int ctl_call(const struct ctl_opts *o, Clustcc__Request *req,
              Clustcc__Response__BodyCase want, const char *what,
              struct ctl_call *call);
+
+/* Ask for the server's status; as ctl_call(). */
+int ctl_fetch_status(const struct ctl_opts *o, struct ctl_call *call);
 
 int ctl_status(const struct ctl_opts *o);
 int ctl_drain(const struct ctl_opts *o);

@@ -20,16 +20,18 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: clustcc-ctl [OPTIONS] status [--json]\n"
-	        "       clustcc-ctl [OPTIONS] drain [--no-wait]\n"
+	        "usage: clustcc-ctl [OPTIONS] status [--json] [--watch [SECONDS]]\n"
+	        "       clustcc-ctl [OPTIONS] drain [--no-wait] [--timeout SECONDS]\n"
 	        "       clustcc-ctl config new PATH\n"
 	        "       clustcc-ctl config keys\n"
 	        "       clustcc-ctl config scripts CONFIG [--out DIR]\n"
 	        "       clustcc-ctl run [-n WORKERS] [--config FILE] -- COMMAND...\n"
 	        "\n"
-	        "  status        per-rank slots, running, done, failed; queue; totals\n"
+	        "  status        per-rank slots, busy, done, failed; queue; jobs/s;\n"
+	        "                bytes in/out; running jobs (docs/status.md)\n"
 	        "  drain         stop accepting compiles (clients compile locally),\n"
 	        "                finish in-flight jobs, stop all ranks; waits until done\n"
+	        "                (at most --timeout seconds if given, else 600)\n"
 	        "  config new    write a complete skeleton config (never overwrites)\n"
 	        "  config keys   describe every config key\n"
 	        "  config scripts  write the Slurm, Flux and mpirun launch scripts\n"
@@ -48,6 +50,8 @@ usage(FILE *out)
 	        "                        (default: $CLUSTCC_PORT_FILE)\n"
 	        "  -t, --timeout SECONDS how long to wait for answers (default 30)\n"
 	        "  -j, --json            machine-readable output (status)\n"
+	        "  -w, --watch [SECONDS] status: refresh every SECONDS (default 2)\n"
+	        "                        until Ctrl-C\n"
 	        "  -h, --help            show this help\n"
 	        "  -V, --version         show versions\n"
 	        "\n"
@@ -56,9 +60,10 @@ usage(FILE *out)
 	        "  clustcc-ctl config scripts clustcc.json && sbatch clustcc.sbatch\n"
 	        "  clustcc-ctl --config clustcc.json status\n"
 	        "  CLUSTCC_PORT_FILE=$PWD/clustcc.port clustcc-ctl status --json\n"
-	        "  clustcc-ctl --config clustcc.json drain\n"
+	        "  clustcc-ctl --config clustcc.json drain --timeout 60\n"
 	        "  clustcc-ctl run -- make -j8\n"
-	        "  clustcc-ctl run -n 4 -- sh -c 'cmake -S . -B b && cmake --build b -j8'\n");
+	        "  clustcc-ctl run -n 4 -- sh -c 'cmake -S . -B b && cmake --build b -j8'\n"
+	        "  clustcc-ctl --config clustcc.json status --watch 5\n");
 }
 
 static int bad_usage(const char *fmt, ...)
@@ -77,6 +82,50 @@ bad_usage(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/* A bad option value; the caller adds the "try --help" line. */
+static int bad_option(const char *fmt, ...)
+        __attribute__((format(printf, 1, 2)));
+
+static int
+bad_option(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "clustcc-ctl: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	return EXIT_USAGE;
+}
+
+/*
+ * --watch takes an optional SECONDS: as "--watch=5", "-w5" or, when the
+ * next word is a number, "--watch 5" (getopt only knows the first two).
+ */
+static int
+parse_watch(int argc, char **argv, struct ctl_opts *o)
+{
+	const char *arg = optarg;
+	char *end;
+	double s;
+
+	if (!arg && optind < argc && argv[optind][0] >= '0' &&
+	    argv[optind][0] <= '9')
+		arg = argv[optind++];
+	if (!arg) {
+		o->watch_ms = 2000;
+		return EXIT_OK;
+	}
+	s = strtod(arg, &end);
+	if (*end || !(s >= 0.1 && s <= 86400))
+		return bad_option(
+		        "--watch: expected a number of seconds from 0.1 to 86400, got '%s'",
+		        arg);
+	o->watch_ms = (int64_t)(s * 1000.0);
+	return EXIT_OK;
+}
+
 static int
 parse_options(int argc, char **argv, struct ctl_opts *o)
 {
@@ -85,6 +134,7 @@ parse_options(int argc, char **argv, struct ctl_opts *o)
 	        {"port-file", required_argument, NULL, 'p'},
 	        {"timeout", required_argument, NULL, 't'},
 	        {"json", no_argument, NULL, 'j'},
+	        {"watch", optional_argument, NULL, 'w'},
 	        {"no-wait", no_argument, NULL, 'n'},
 	        {"help", no_argument, NULL, 'h'},
 	        {"version", no_argument, NULL, 'V'},
@@ -93,7 +143,8 @@ parse_options(int argc, char **argv, struct ctl_opts *o)
 	int c;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "+c:p:t:jnhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:p:t:jw::nhV", opts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'c':
 			o->config = optarg;
@@ -104,9 +155,14 @@ parse_options(int argc, char **argv, struct ctl_opts *o)
 		case 't':
 			o->timeout_ms = strtol(optarg, &end, 10) * 1000;
 			if (*end || o->timeout_ms <= 0)
-				return bad_usage(
+				return bad_option(
 				        "--timeout: expected a positive number of seconds, got '%s'",
 				        optarg);
+			o->timeout_given = true;
+			break;
+		case 'w':
+			if (parse_watch(argc, argv, o) != EXIT_OK)
+				return EXIT_USAGE;
 			break;
 		case 'j':
 			o->json = true;

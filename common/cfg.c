@@ -156,7 +156,7 @@ static const struct key keys[] = {
         KEY_LEVEL(logging_level, LOG_LEVEL_WARNING,
                   "least severe level that is logged"),
         KEY_STR(logging_prefix, 0, "",
-                "\"\" = log to stderr; otherwise each rank appends to <logging_prefix>.<rank>.log"),
+                "\"\" = log to stderr; otherwise a directory (created if missing) where rank 0 appends to head.log, rank N to worker-N.log"),
         KEY_STR(spack_env, KEY_NULLABLE | KEY_NONEMPTY, NULL,
                 "Spack environment directory (holding spack.yaml) used by the launch script; null or absent = none"),
         KEY_STR(spack_toolchain, 0, "clustcc",

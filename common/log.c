@@ -3,7 +3,10 @@
  * threads start (log_init, log_open_file) and read by every thread; the
  * level and fd are atomics so a late change is still race-free. Each line
  * is formatted into a local buffer and written with one write(2), so lines
- * from threads and processes sharing a file never interleave.
+ * from threads and processes sharing a file never interleave. While the
+ * sink is a file, errors are written to stderr as well: an operator
+ * watching the terminal (or mpirun's output) must see them without knowing
+ * where the logs went.
  */
 #define LOG_MODULE "log"
 #include "log.h"
@@ -14,6 +17,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -66,6 +70,63 @@ log_open_file(const char *path, struct cc_err *err)
 	if (old > STDERR_FILENO)
 		close(old);
 	return CC_OK;
+}
+
+/* mkdir -p path with mode 0755; an existing directory is fine. */
+static int
+make_dirs(const char *path, struct cc_err *err)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+	struct stat st;
+
+	if (len == 0 || len >= sizeof(buf))
+		return cc_err_set(err, CC_EINVAL,
+		                  "log directory '%s': empty or too long",
+		                  path);
+	memcpy(buf, path, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		/* Ranks start together: another may create it first. */
+		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+			return cc_err_sys(err, CC_ESYS, errno,
+			                  "cannot create log directory '%s'",
+			                  buf);
+		buf[i] = i < len ? '/' : '\0';
+	}
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		return cc_err_set(
+		        err, CC_ESYS,
+		        "cannot create log directory '%s': not a directory",
+		        path);
+	return CC_OK;
+}
+
+void
+log_file_name(int rank, char *buf, size_t size)
+{
+	if (rank == 0)
+		snprintf(buf, size, "head.log");
+	else
+		snprintf(buf, size, "worker-%d.log", rank);
+}
+
+int
+log_open_rank_file(const char *dir, int rank, struct cc_err *err)
+{
+	char name[32], path[4096];
+	int rc = make_dirs(dir, err);
+
+	if (rc != CC_OK)
+		return rc;
+	log_file_name(rank, name, sizeof(name));
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	    sizeof(path))
+		return cc_err_set(err, CC_EINVAL,
+		                  "log directory '%s': path too long", dir);
+	return log_open_file(path, err);
 }
 
 void
@@ -125,7 +186,7 @@ log_write(enum log_level level, const char *module, const char *fmt, ...)
 	char buf[4096];
 	size_t len;
 	va_list ap;
-	int n;
+	int n, fd;
 
 	if (!log_enabled(level))
 		return;
@@ -140,6 +201,10 @@ log_write(enum log_level level, const char *module, const char *fmt, ...)
 		len = sizeof(buf) - 2;
 	buf[len++] = '\n';
 	/* A failed log write has nowhere to be reported; drop it. */
-	if (write(atomic_load(&sink_fd), buf, len) < 0)
+	fd = atomic_load(&sink_fd);
+	if (write(fd, buf, len) < 0)
+		return;
+	if (level == LOG_LEVEL_ERROR && fd != STDERR_FILENO &&
+	    write(STDERR_FILENO, buf, len) < 0)
 		return;
 }

@@ -7,12 +7,14 @@
  * the macros are safe from any thread and check the level before
  * evaluating their arguments. Each .c file defines LOG_MODULE (a string)
  * before including this header; it names the module in every line.
- * Never call from a signal handler.
+ * Never call from a signal handler. Errors also go to stderr while the
+ * sink is a file.
  */
 #ifndef CLUSTCC_COMMON_LOG_H
 #define CLUSTCC_COMMON_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "ccerr.h"
 
@@ -47,6 +49,17 @@ void log_set_level(enum log_level level);
  * stays on its current sink.
  */
 int log_open_file(const char *path, struct cc_err *err);
+
+/*
+ * Log to this rank's file in directory dir (logging_prefix): "head.log"
+ * for rank 0, "worker-N.log" for rank N. Creates dir (and its parents)
+ * with mode 0755 when missing. Returns CC_ESYS or CC_EINVAL with err
+ * naming the directory or file; logging then stays on its current sink.
+ */
+int log_open_rank_file(const char *dir, int rank, struct cc_err *err);
+
+/* The file name log_open_rank_file() uses for rank ("worker-3.log"). */
+void log_file_name(int rank, char *buf, size_t size);
 
 /* Stop logging anywhere (clustcc-gcc without CLUSTCC_LOG). */
 void log_disable(void);

@@ -19,13 +19,18 @@ struct dispatch_ctx {
 	struct transport *t;
 	struct jobq *q;
 	struct frontend *fe;
-	/* Set by the SIGTERM/SIGINT handler (which also wakes the jobq). */
+	/*
+	 * SIGTERM/SIGINT received (the handler also wakes the jobq): 1 =
+	 * drain, 2 or more = stop now.
+	 */
 	volatile sig_atomic_t *stop_requested;
 };
 
 /*
  * Serve until a drain (request or signal) has finished every job, then
- * tell all worker ranks to stop. Returns 0, or an exit code on a fatal
+ * tell all worker ranks to stop. A second signal ends it at once: queued
+ * and running jobs are refused, compilers killed, workers told to do the
+ * same. Returns 0, or an exit code on a fatal
  * error.
  */
 int dispatch_run(const struct dispatch_ctx *ctx);

@@ -61,6 +61,8 @@ struct frontend {
 	_Atomic uint64_t next_job_id;
 	_Atomic int sending;
 	_Atomic uint64_t refused[REFUSAL_KINDS];
+	/* Request bytes received, reply bytes handed to nng (status). */
+	_Atomic uint64_t bytes_in, bytes_out;
 };
 
 static void slot_cb(void *arg);
@@ -86,6 +88,7 @@ send_bytes(struct fe_slot *s, uint8_t *buf, size_t len)
 	}
 	memcpy(nng_msg_body(msg), buf, len);
 	free(buf);
+	atomic_fetch_add(&s->fe->bytes_out, (uint64_t)len);
 	s->state = SLOT_SEND;
 	atomic_fetch_add(&s->fe->sending, 1);
 	nng_aio_set_msg(s->aio, msg);
@@ -155,6 +158,7 @@ on_request(struct fe_slot *s, nng_msg *msg)
 	struct cc_err err;
 	char text[128];
 
+	atomic_fetch_add(&fe->bytes_in, (uint64_t)nng_msg_len(msg));
 	if (codec_unpack_request(nng_msg_body(msg), nng_msg_len(msg),
 	                         fe->max_msg_bytes, fe->token, &req, &why,
 	                         &err) != CC_OK) {
@@ -188,6 +192,10 @@ on_request(struct fe_slot *s, nng_msg *msg)
 	job->slot = s;
 	job->rank = -1;
 	job->received_ms = monotime_ms();
+	if (req->body_case == CLUSTCC__REQUEST__BODY_COMPILE)
+		log_debug("job %llu: %s: received (%zu bytes of source)",
+		          (unsigned long long)job->id,
+		          req->compile->source_name, req->compile->source.len);
 	s->state = SLOT_WAIT;
 	jobq_push(fe->q, job);
 }
@@ -398,6 +406,13 @@ frontend_refused(const struct frontend *fe, Clustcc__Refusal why)
 	if ((unsigned)why >= REFUSAL_KINDS)
 		return 0;
 	return atomic_load(&fe->refused[why]);
+}
+
+void
+frontend_bytes(const struct frontend *fe, uint64_t *in, uint64_t *out)
+{
+	*in = atomic_load(&fe->bytes_in);
+	*out = atomic_load(&fe->bytes_out);
 }
 
 void

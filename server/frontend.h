@@ -45,6 +45,12 @@ void frontend_reply(struct frontend *fe, struct fe_slot *slot, uint8_t *buf,
 /* Requests refused in the callbacks, by Clustcc__Refusal value. */
 uint64_t frontend_refused(const struct frontend *fe, Clustcc__Refusal why);
 
+/*
+ * Bytes of requests received and of replies sent (started) since start,
+ * counted on the wire side of the codec. Any thread.
+ */
+void frontend_bytes(const struct frontend *fe, uint64_t *in, uint64_t *out);
+
 /* Wait up to wait_ms until no reply is being sent. Main thread. */
 void frontend_flush(struct frontend *fe, int64_t wait_ms);
 

@@ -26,6 +26,7 @@
 #include "transport.h"
 #include "worker.h"
 
+/* SIGTERM/SIGINT received so far: 1 = drain, 2 = stop now (dispatch.h). */
 static volatile sig_atomic_t stop_requested;
 static struct jobq *signal_q;
 
@@ -33,7 +34,8 @@ static void
 on_stop_signal(int sig)
 {
 	(void)sig;
-	stop_requested = 1;
+	if (stop_requested < 2)
+		stop_requested++;
 	if (signal_q)
 		jobq_wake(signal_q);
 }
@@ -58,7 +60,8 @@ usage(FILE *out)
 	        "  srun --mpi=pmix -n 9 clustcc-server --config clustcc.json\n"
 	        "\n"
 	        "The head writes the port file named in the config; stop it with\n"
-	        "'clustcc-ctl drain' or SIGTERM to the head (in-flight compiles finish).\n");
+	        "'clustcc-ctl drain' or SIGTERM/SIGINT to the head (in-flight compiles\n"
+	        "finish); a second SIGTERM/SIGINT stops at once (clients compile locally).\n");
 }
 
 static void
@@ -118,17 +121,18 @@ parse_args(int argc, char **argv)
 static void
 setup_logging(const struct cfg *cfg, int rank)
 {
-	char role[16], path[4096];
+	char role[16];
 	struct cc_err err;
 
 	snprintf(role, sizeof(role), "%c%d", rank == 0 ? 'H' : 'W', rank);
 	log_init("clustcc-server", role, cfg->logging_level);
 	if (!cfg->logging_prefix || !cfg->logging_prefix[0])
 		return;
-	snprintf(path, sizeof(path), "%s.%d.log", cfg->logging_prefix, rank);
-	if (log_open_file(path, &err) != CC_OK)
-		fprintf(stderr, "clustcc-server: %s; logging to stderr\n",
-		        err.msg);
+	/* A log problem must not stop compiles: say so and use stderr. */
+	if (log_open_rank_file(cfg->logging_prefix, rank, &err) != CC_OK)
+		fprintf(stderr,
+		        "clustcc-server: rank %d: key 'logging_prefix': %s; logging to stderr\n",
+		        rank, err.msg);
 }
 
 static void

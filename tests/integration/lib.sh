@@ -62,7 +62,7 @@ start_server() {
 		> "$T/mpirun.out" 2>&1 &
 	SERVER_PID=$!
 	if ! WAIT_S=60 wait_for test -s "$T/port"; then
-		cat "$T/mpirun.out" "$T"/server.*.log >&2 2>/dev/null
+		cat "$T/mpirun.out" "$T"/server/*.log >&2 2>/dev/null
 		fail "server did not publish its port file"
 	fi
 	export CLUSTCC_PORT_FILE="$T/port"

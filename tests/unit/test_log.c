@@ -7,6 +7,7 @@
 #include "log.h"
 
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <errno.h>
 #include <regex.h>
 #include <stdio.h>
@@ -198,4 +199,109 @@ Test(log, open_file_appends)
 	cr_assert_eq(strncmp(data, "earlier line\n", 13), 0, "%s", data);
 	cr_assert_not_null(strstr(data, "testmod: later\n"));
 	free(data);
+}
+
+Test(log, rank_file_names_are_head_and_worker_n)
+{
+	char name[32];
+
+	log_file_name(0, name, sizeof(name));
+	cr_assert_str_eq(name, "head.log");
+	log_file_name(1, name, sizeof(name));
+	cr_assert_str_eq(name, "worker-1.log");
+	log_file_name(17, name, sizeof(name));
+	cr_assert_str_eq(name, "worker-17.log");
+}
+
+Test(log, rank_file_creates_missing_directories_0755)
+{
+	char dir[4200], path[4300];
+	struct stat st;
+	char *data;
+
+	snprintf(dir, sizeof(dir), "%s/a/b/logs", tmpdir);
+	log_init("clustcc-test", "W2", LOG_LEVEL_INFO);
+	cr_assert_eq(log_open_rank_file(dir, 2, NULL), CC_OK);
+	log_info("job 5: src/x.c: ok");
+	cr_assert_eq(stat(dir, &st), 0);
+	cr_assert(S_ISDIR(st.st_mode));
+	cr_assert_eq(st.st_mode & 0777, 0755, "mode %o", st.st_mode & 0777);
+	snprintf(path, sizeof(path), "%s/worker-2.log", dir);
+	data = tu_read_file(path, NULL);
+	cr_assert_not_null(
+	        strstr(data, "] W2 INFO testmod: job 5: src/x.c: ok\n"), "%s",
+	        data);
+	free(data);
+}
+
+Test(log, rank_file_in_existing_directory_is_fine)
+{
+	char path[4300];
+	char *data;
+
+	log_init("clustcc-test", "H0", LOG_LEVEL_INFO);
+	cr_assert_eq(log_open_rank_file(tmpdir, 0, NULL), CC_OK);
+	log_warn("hello");
+	snprintf(path, sizeof(path), "%s/head.log", tmpdir);
+	data = tu_read_file(path, NULL);
+	cr_assert_not_null(strstr(data, "H0 WARN testmod: hello\n"), "%s",
+	                   data);
+	free(data);
+}
+
+Test(log, rank_file_under_a_regular_file_fails_and_names_path)
+{
+	char file[4200], dir[4300];
+	struct cc_err err;
+
+	snprintf(file, sizeof(file), "%s/plain", tmpdir);
+	tu_write_text(file, "not a directory\n");
+	snprintf(dir, sizeof(dir), "%s/logs", file);
+	cr_assert_eq(log_open_rank_file(dir, 0, &err), CC_ESYS);
+	cr_assert_not_null(strstr(err.msg, "cannot create log directory"),
+	                   "msg: %s", err.msg);
+	cr_assert_not_null(strstr(err.msg, file), "msg: %s", err.msg);
+	cr_assert_eq(err.sys, ENOTDIR);
+}
+
+Test(log, rank_file_that_is_a_file_fails)
+{
+	char file[4200];
+	struct cc_err err;
+
+	snprintf(file, sizeof(file), "%s/plain", tmpdir);
+	tu_write_text(file, "x\n");
+	cr_assert_neq(log_open_rank_file(file, 0, &err), CC_OK);
+	cr_assert_not_null(strstr(err.msg, file), "msg: %s", err.msg);
+}
+
+static void
+setup_redirect(void)
+{
+	setup();
+	cr_redirect_stderr();
+}
+
+Test(log, errors_also_go_to_stderr_when_logging_to_a_file,
+     .init = setup_redirect)
+{
+	char *data, err_text[4096];
+	size_t n;
+
+	log_init("clustcc-test", "W1", LOG_LEVEL_INFO);
+	cr_assert_eq(log_open_file(logpath, NULL), CC_OK);
+	log_warn("only in the file");
+	log_error("in both");
+	fflush(stderr);
+	data = tu_read_file(logpath, NULL);
+	cr_assert_not_null(strstr(data, "only in the file"));
+	cr_assert_not_null(strstr(data, "W1 ERROR testmod: in both\n"));
+	free(data);
+	n = fread(err_text, 1, sizeof(err_text) - 1,
+	          cr_get_redirected_stderr());
+	err_text[n] = '\0';
+	cr_assert_not_null(strstr(err_text, "W1 ERROR testmod: in both\n"),
+	                   "stderr: %s", err_text);
+	cr_assert_null(strstr(err_text, "only in the file"), "stderr: %s",
+	               err_text);
 }
