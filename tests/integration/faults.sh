@@ -178,15 +178,15 @@ case_disk_full() {
 	fill_to "$T/scratch" $((5 << 20))
 	start_build 4
 	finish_build disk_nearly_full
-	grep -q "scratch disk full on rank\|disk full?" "$T"/server.*.log \
+	grep -q "scratch disk full on rank\|disk full?" "$T"/server/*.log \
 		|| fail "the worker did not notice its full disk"
-	note "nearly full: ENOSPC refusals $(cat "$T"/server.*.log | grep -c 'scratch disk full on rank'), space refusals $(cat "$T"/server.*.log | grep -c 'disk full?')"
+	note "nearly full: ENOSPC refusals $(cat "$T"/server/*.log | grep -c 'scratch disk full on rank'), space refusals $(cat "$T"/server/*.log | grep -c 'disk full?')"
 	note "full: every job is refused before it starts"
 	fill_to "$T/scratch" 0
 	make -s -C "$P" clean
 	start_build 4
 	finish_build disk_full
-	grep -q "disk full?" "$T"/server.*.log || fail "no job refused for lack of space"
+	grep -q "disk full?" "$T"/server/*.log || fail "no job refused for lack of space"
 	[ "$(reason_count worker_failed)" -gt 0 ] || fail "no worker_failed fallback"
 	note "worker_failed fallbacks in both builds: $(reason_count worker_failed)"
 	stop_server
