@@ -77,7 +77,8 @@ struct opts {
  * Outcome counters. A "gone" transport error is a connection that could
  * not be made (the server has exited: the wrapper compiles locally); a
  * "dropped" one is a request that was sent and whose connection closed
- * before any answer: an accepted job may have been lost.
+ * before any answer: an accepted job may have been lost. A port file
+ * that is gone counts as "gone" too: the wrapper reads it per compile.
  */
 struct counts {
 	_Atomic uint64_t sent, ok, exact, wrong, bad_reply, gone, dropped, lost,
@@ -89,7 +90,6 @@ struct client {
 	pthread_t tid;
 	int index;
 	const struct opts *o;
-	const struct portfile *pf;
 	const struct compiler *cc;
 	struct source *src;
 	struct counts *n;
@@ -344,6 +344,7 @@ one_compile(struct client *c, struct source *s, char *cwd)
 	Clustcc__CompileRequest cr = CLUSTCC__COMPILE_REQUEST__INIT;
 	Clustcc__CompilerId id = CLUSTCC__COMPILER_ID__INIT;
 	Clustcc__Response *resp = NULL;
+	struct portfile pf;
 	struct cc_err err = {0};
 	int64_t t0;
 	int rc;
@@ -367,7 +368,12 @@ one_compile(struct client *c, struct source *s, char *cwd)
 	req.compile = &cr;
 	atomic_fetch_add(&c->n->sent, 1);
 	t0 = monotime_us();
-	rc = rpc_call(c->pf, &req, c->o->timeout_ms, MAX_BYTES, &resp, &err);
+	/* As each clustcc-gcc does: a drained server has removed it. */
+	if (portfile_read(c->o->port_file, &pf, &err) != CC_OK) {
+		atomic_fetch_add(&c->n->gone, 1);
+		return;
+	}
+	rc = rpc_call(&pf, &req, c->o->timeout_ms, MAX_BYTES, &resp, &err);
 	if (rc != CC_OK) {
 		judge_error(c, rc, &err);
 		return;
@@ -416,7 +422,7 @@ read_rss(long pid, struct rss *out)
 			out->hwm_kib = strtol(line + 6, NULL, 10);
 	}
 	fclose(f);
-	return true;
+	return out->kib >= 0; /* a zombie has no VmRSS */
 }
 
 static void
@@ -646,12 +652,8 @@ main(int argc, char **argv)
 		goto out;
 	cl = calloc((size_t)o.clients, sizeof(*cl));
 	for (int i = 0; cl && i < o.clients; i++) {
-		cl[i] = (struct client){.index = i,
-		                        .o = &o,
-		                        .pf = &pf,
-		                        .cc = &cc,
-		                        .src = src,
-		                        .n = &n};
+		cl[i] = (struct client){
+		        .index = i, .o = &o, .cc = &cc, .src = src, .n = &n};
 		cl[i].lat_us = calloc((size_t)o.per_client, sizeof(int64_t));
 		if (!cl[i].lat_us)
 			goto out;

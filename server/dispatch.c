@@ -573,6 +573,13 @@ dispatch_run(const struct dispatch_ctx *ctx)
 		else
 			wait_for_work(&h, &b);
 	}
+	/*
+	 * Requests that arrived since the last pass would wait for an answer
+	 * nobody gives until the socket closes under them (the client sees a
+	 * reset): the frontend now refuses by itself; answer what is queued.
+	 */
+	frontend_close_intake(ctx->fe);
+	take_requests(&h);
 	log_warn(
 	        "drain complete: %llu compiles served; stopping %d worker ranks",
 	        (unsigned long long)h.completed, transport_size(ctx->t) - 1);
