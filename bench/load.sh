@@ -1,15 +1,18 @@
 #!/bin/bash
 # Load test (issue 5, part 6): CLIENTS concurrent clients x PER_CLIENT
 # compiles each against one real mpirun server on this machine, every reply
-# checked against a local compile (bench/loadgen.c). Prints the figures
-# (jobs/s, latency percentiles, server RSS) and fails on any wrong or lost
-# result.
+# checked against a local compile by bench/loadgen.c. Prints the figures
+# (jobs/s, latency percentiles, server RSS before/after) and exits 1 on any
+# wrong or lost result, a server that does not exit 0, or a port file left.
 #   usage: bench/load.sh [CLIENTS] [PER_CLIENT] [drain]
-#     drain: send `clustcc-ctl drain` once a third of the compiles are
-#     done; every accepted job must still be answered (object or draining
-#     refusal), the server must exit 0 and remove its port file.
-#   Environment: BUILD_DIR (default build), WORKERS (default 2),
-#   EXACT_MODE (default false: shipped sources, one gcc run per job).
+#     default 64 1000. drain: `clustcc-ctl drain` once a third of the
+#     compiles are done, with clients in flight: every accepted job must
+#     be answered (a correct object or a draining refusal); after the
+#     server is gone clients count "server gone" (a wrapper compiles
+#     locally then).
+#   Environment: BUILD_DIR (default build), WORKERS (default 2 ranks x 1
+#   slot), EXACT_MODE (default false: shipped source, one gcc run per job;
+#   true: the worker also re-preprocesses in the client's directory).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 CLIENTS=${1:-64}
@@ -18,6 +21,7 @@ MODE=${3:-}
 WORKERS=${WORKERS:-2}
 EXACT_MODE=${EXACT_MODE:-false}
 case $MODE in ''|drain) ;; *) echo "usage: $0 [CLIENTS] [PER_CLIENT] [drain]" >&2; exit 2;; esac
+ctl() { "$BIN/clustcc-ctl" -p "$W/port" "$@"; }
 
 # A tcp endpoint, as across nodes: every compile is a new connection.
 cat > "$W/cfg.json" <<JSON
@@ -34,30 +38,42 @@ for _ in $(seq 600); do [ -s "$W/port" ] && break; sleep 0.1; done
 PIDS=()
 for p in $(rank_pids); do PIDS+=(--pid "$p"); done
 mkdir "$W/src"
-echo "server: $WORKERS worker ranks x 1 slot, exact_mode=$EXACT_MODE; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "server: $WORKERS worker ranks x 1 slot, exact_mode=$EXACT_MODE, tcp; $(nproc) cores shared, load $(cut -d' ' -f1-3 /proc/loadavg)"
 "$BIN/loadgen" --port-file "$W/port" --dir "$W/src" --clients "$CLIENTS" \
 	--per-client "$PER_CLIENT" ${MODE:+--drain} "${PIDS[@]}" > "$W/loadgen.out" &
 GEN=$!
 rc=0
 if [ "$MODE" = drain ]; then
-	total=$((CLIENTS * PER_CLIENT))
-	# Drain once a third is done: clients are in flight and queued.
-	until [ "$("$BIN/clustcc-ctl" -p "$W/port" status --json 2>/dev/null | jq .completed)" -ge $((total / 3)) ] 2>/dev/null; do
-		kill -0 "$GEN" 2>/dev/null || break
+	third=$((CLIENTS * PER_CLIENT / 3))
+	done_now() { ctl status --json 2>/dev/null | jq -e .completed || echo 0; }
+	while [ "$(done_now)" -lt "$third" ] && kill -0 "$GEN" 2>/dev/null; do
 		sleep 0.2
 	done
-	"$BIN/clustcc-ctl" -p "$W/port" drain || rc=1
-	srv=0
-	wait "$SERVER" || srv=$?
-	SERVER=
-	echo "server exit code: $srv"
-	[ "$srv" = 0 ] || rc=1
-	if [ -e "$W/port" ]; then echo "FAIL: port file still there"; rc=1; fi
+	ctl drain 2> "$W/drain.out" || rc=1
+else
+	wait "$GEN" || rc=1
+	GEN=
+	ctl drain 2> "$W/drain.out" || rc=1
 fi
-wait "$GEN" || rc=1
+cat "$W/drain.out"
+srv=0
+wait "$SERVER" || srv=$?
+SERVER=
+[ -z "$GEN" ] || wait "$GEN" || rc=1
 cat "$W/loadgen.out"
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg) (machine shared: jobs/s is noisy)"
-if [ -n "$SERVER" ]; then
-	echo "server log warnings/errors:"; cat "$W"/server.*.log 2>/dev/null | grep -v 'listening on' | head -20 || true
+echo "server exit code: $srv"
+[ "$srv" = 0 ] || { rc=1; cat "$W/mpirun.out"; }
+if [ -e "$W/port" ]; then echo "FAIL: port file still there after drain"; rc=1; fi
+# Every compile the head answered reached a client: its count of results
+# sent equals the clients' count of objects (no worker failures here).
+served=$(sed -n 's/.*drain complete: \([0-9]*\) compiles served.*/\1/p' "$W/server.0.log")
+ok=$(sed -n 's/^sent [0-9]*  ok \([0-9]*\) .*/\1/p' "$W/loadgen.out")
+echo "head: $served compiles served; clients: $ok correct objects"
+[ -n "$served" ] && [ "$served" = "$ok" ] || { echo "FAIL: served and received differ"; rc=1; }
+if grep -v -e 'listening on' -e 'draining (' -e 'drain complete' "$W"/server.*.log > "$W/warnings" 2>/dev/null; then
+	echo "server warnings/errors ($(wc -l < "$W/warnings") lines, first 10):"
+	head -10 "$W/warnings"
 fi
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg) (machine shared with other builds: jobs/s is low and noisy)"
+echo "load.sh: $([ $rc = 0 ] && echo PASS || echo FAIL)"
 exit $rc
