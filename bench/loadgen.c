@@ -21,6 +21,7 @@
  * Threads: main (setup, progress, report) and the client threads, which
  * share only the immutable sources and atomic counters.
  */
+#define _XOPEN_SOURCE 700 /* realpath() */
 #include <errno.h>
 #include <limits.h>
 #include <nng/nng.h>
@@ -62,7 +63,8 @@ struct source {
 
 struct opts {
 	const char *port_file;
-	const char *dir;
+	const char *dir; /* absolute: the requests' cwd */
+	char dir_buf[PATH_MAX];
 	const char *compiler;
 	int clients;
 	int per_client;
@@ -170,6 +172,12 @@ parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (!o->port_file || !o->dir)
 		usage();
+	if (!realpath(o->dir, o->dir_buf)) {
+		fprintf(stderr, "loadgen: argument '--dir': '%s': %s\n", o->dir,
+		        strerror(errno));
+		exit(2);
+	}
+	o->dir = o->dir_buf;
 }
 
 /* ---- sources and references --------------------------------------------- */
@@ -337,8 +345,35 @@ judge_error(struct client *c, int rc, const struct cc_err *err)
 	}
 }
 
+/*
+ * The request clustcc-gcc sends for s (send_compile() in gcc_main.c),
+ * built in caller-provided parts that borrow s's strings.
+ */
 static void
-one_compile(struct client *c, struct source *s, char *cwd)
+fill_request(struct client *c, struct source *s, Clustcc__Request *req,
+             Clustcc__CompileRequest *cr, Clustcc__CompilerId *id)
+{
+	id->path = (char *)c->cc->real;
+	id->size = c->cc->size;
+	id->mtime_ns = c->cc->mtime_ns;
+	cr->compiler = id;
+	cr->n_args = count_args(s->plan.cc_args);
+	cr->args = s->plan.cc_args;
+	cr->n_check_args = count_args(s->plan.check_args);
+	cr->check_args = s->plan.check_args;
+	cr->n_exact_args = count_args(s->plan.exact_args);
+	cr->exact_args = s->plan.exact_args;
+	cr->language = (char *)"c";
+	cr->source.data = (uint8_t *)s->pp.text;
+	cr->source.len = s->pp.len;
+	cr->cwd = (char *)c->o->dir;
+	cr->source_name = s->path;
+	req->body_case = CLUSTCC__REQUEST__BODY_COMPILE;
+	req->compile = cr;
+}
+
+static void
+one_compile(struct client *c, struct source *s)
 {
 	Clustcc__Request req = CLUSTCC__REQUEST__INIT;
 	Clustcc__CompileRequest cr = CLUSTCC__COMPILE_REQUEST__INIT;
@@ -349,23 +384,7 @@ one_compile(struct client *c, struct source *s, char *cwd)
 	int64_t t0;
 	int rc;
 
-	id.path = (char *)c->cc->real;
-	id.size = c->cc->size;
-	id.mtime_ns = c->cc->mtime_ns;
-	cr.compiler = &id;
-	cr.n_args = count_args(s->plan.cc_args);
-	cr.args = s->plan.cc_args;
-	cr.n_check_args = count_args(s->plan.check_args);
-	cr.check_args = s->plan.check_args;
-	cr.n_exact_args = count_args(s->plan.exact_args);
-	cr.exact_args = s->plan.exact_args;
-	cr.language = (char *)"c";
-	cr.source.data = (uint8_t *)s->pp.text;
-	cr.source.len = s->pp.len;
-	cr.cwd = cwd;
-	cr.source_name = s->path;
-	req.body_case = CLUSTCC__REQUEST__BODY_COMPILE;
-	req.compile = &cr;
+	fill_request(c, s, &req, &cr, &id);
 	atomic_fetch_add(&c->n->sent, 1);
 	t0 = monotime_us();
 	/* As each clustcc-gcc does: a drained server has removed it. */
@@ -387,13 +406,10 @@ static void *
 client_run(void *arg)
 {
 	struct client *c = arg;
-	char *cwd = (char *)c->o->dir;
 
-	for (int j = 0; j < c->o->per_client; j++) {
-		int k = (c->index + j) % c->o->n_sources;
-
-		one_compile(c, &c->src[k], cwd);
-	}
+	/* Each client starts at another source, so all are in flight. */
+	for (int j = 0; j < c->o->per_client; j++)
+		one_compile(c, &c->src[(c->index + j) % c->o->n_sources]);
 	return NULL;
 }
 
