@@ -12,7 +12,8 @@
 #     locally then).
 #   Environment: BUILD_DIR (default build), WORKERS (default 2 ranks x 1
 #   slot), EXACT_MODE (default false: shipped source, one gcc run per job;
-#   true: the worker also re-preprocesses in the client's directory).
+#   true: the worker also re-preprocesses in the client's directory),
+#   MAX_QUEUED (max_queued_jobs, default 1024).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 CLIENTS=${1:-64}
@@ -20,6 +21,7 @@ PER_CLIENT=${2:-1000}
 MODE=${3:-}
 WORKERS=${WORKERS:-2}
 EXACT_MODE=${EXACT_MODE:-false}
+MAX_QUEUED=${MAX_QUEUED:-1024}
 case $MODE in ''|drain) ;; *) echo "usage: $0 [CLIENTS] [PER_CLIENT] [drain]" >&2; exit 2;; esac
 ctl() { "$BIN/clustcc-ctl" -p "$W/port" "$@"; }
 
@@ -28,7 +30,8 @@ cat > "$W/cfg.json" <<JSON
 { "port_file": "$W/port", "num_workers": $WORKERS, "worker_rank_cpus": 1,
   "head_rank_tasks": 0, "endpoint": "tcp://127.0.0.1:0",
   "advertise_host": "127.0.0.1", "logging_level": "warning",
-  "logging_prefix": "$W/server", "scratch_dir": "$W", "exact_mode": $EXACT_MODE }
+  "logging_prefix": "$W/server", "scratch_dir": "$W", "exact_mode": $EXACT_MODE,
+  "max_queued_jobs": $MAX_QUEUED }
 JSON
 export OMPI_MCA_oob_tcp_if_include=lo OMPI_MCA_btl_tcp_if_include=lo
 # Under ASan: Open MPI's own leaks cannot be suppressed by name (see
@@ -41,7 +44,7 @@ for _ in $(seq 600); do [ -s "$W/port" ] && break; sleep 0.1; done
 PIDS=()
 for p in $(rank_pids); do PIDS+=(--pid "$p"); done
 mkdir "$W/src"
-echo "server: $WORKERS worker ranks x 1 slot, exact_mode=$EXACT_MODE, tcp; $(nproc) cores shared, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "server: $WORKERS worker ranks x 1 slot, exact_mode=$EXACT_MODE, max_queued_jobs=$MAX_QUEUED, tcp; $(nproc) cores shared, load $(cut -d' ' -f1-3 /proc/loadavg)"
 "$BIN/loadgen" --port-file "$W/port" --dir "$W/src" --clients "$CLIENTS" \
 	--per-client "$PER_CLIENT" ${MODE:+--drain} "${PIDS[@]}" > "$W/loadgen.out" &
 GEN=$!
