@@ -13,7 +13,9 @@
 #   Environment: BUILD_DIR (default build), WORKERS (default 2 ranks x 1
 #   slot), EXACT_MODE (default false: shipped source, one gcc run per job;
 #   true: the worker also re-preprocesses in the client's directory),
-#   MAX_QUEUED (max_queued_jobs, default 1024).
+#   MAX_QUEUED (max_queued_jobs, default 1024), HEAD_GROWTH_KIB (fail if
+#   the head's RSS grows more during the run: default 8192, none under
+#   ASan, whose quarantine keeps freed memory).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 CLIENTS=${1:-64}
@@ -22,6 +24,8 @@ MODE=${3:-}
 WORKERS=${WORKERS:-2}
 EXACT_MODE=${EXACT_MODE:-false}
 MAX_QUEUED=${MAX_QUEUED:-1024}
+HEAD_GROWTH_KIB=${HEAD_GROWTH_KIB:-8192}
+ldd "$BIN/clustcc-server" | grep -q libasan && HEAD_GROWTH_KIB=
 case $MODE in ''|drain) ;; *) echo "usage: $0 [CLIENTS] [PER_CLIENT] [drain]" >&2; exit 2;; esac
 ctl() { "$BIN/clustcc-ctl" -p "$W/port" "$@"; }
 
@@ -46,7 +50,8 @@ for p in $(rank_pids); do PIDS+=(--pid "$p"); done
 mkdir "$W/src"
 echo "server: $WORKERS worker ranks x 1 slot, exact_mode=$EXACT_MODE, max_queued_jobs=$MAX_QUEUED, tcp; $(nproc) cores shared, load $(cut -d' ' -f1-3 /proc/loadavg)"
 "$BIN/loadgen" --port-file "$W/port" --dir "$W/src" --clients "$CLIENTS" \
-	--per-client "$PER_CLIENT" ${MODE:+--drain} "${PIDS[@]}" > "$W/loadgen.out" &
+	--per-client "$PER_CLIENT" ${MODE:+--drain} "${PIDS[@]}" \
+	${HEAD_GROWTH_KIB:+--max-head-growth-kib "$HEAD_GROWTH_KIB"} > "$W/loadgen.out" &
 GEN=$!
 rc=0
 if [ "$MODE" = drain ]; then

@@ -73,6 +73,7 @@ struct opts {
 	bool drain; /* a drain is expected during the run */
 	int n_pids;
 	long pids[MAX_PIDS];
+	long max_head_growth_kib; /* 0: not checked */
 };
 
 /*
@@ -106,12 +107,13 @@ usage(void)
 	fprintf(stderr,
 	        "usage: loadgen --port-file FILE --dir DIR [--clients C] [--per-client K]\n"
 	        "               [--sources N] [--timeout-ms MS] [--compiler gcc] [--drain]\n"
-	        "               [--pid PID]...\n"
+	        "               [--pid PID]... [--max-head-growth-kib KIB]\n"
 	        "Runs C client threads x K compiles of N tiny sources (written into DIR)\n"
 	        "against the server of FILE and checks every reply against a local\n"
 	        "compile. --pid: server ranks whose RSS to report (head first).\n"
 	        "--drain: a drain happens during the run; draining refusals and\n"
 	        "connections refused once the server is gone are expected.\n"
+	        "--max-head-growth-kib: fail if the first --pid's RSS grew more.\n"
 	        "Exits 1 if any reply was wrong or any request lost, 2 on bad usage.\n");
 	exit(2);
 }
@@ -165,6 +167,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->n_sources = (int)int_arg(a, v, 1, MAX_SOURCES);
 		else if (strcmp(a, "--timeout-ms") == 0)
 			o->timeout_ms = int_arg(a, v, 1, 86400000);
+		else if (strcmp(a, "--max-head-growth-kib") == 0)
+			o->max_head_growth_kib = int_arg(a, v, 1, LONG_MAX);
 		else if (strcmp(a, "--pid") == 0 && o->n_pids < MAX_PIDS)
 			o->pids[o->n_pids++] = int_arg(a, v, 1, INT_MAX);
 		else
@@ -560,6 +564,29 @@ verdict(const struct opts *o, struct counts *n)
 	return n->ok + n->gone + refusals_except(n, 0, 0) == n->sent;
 }
 
+/*
+ * A head whose memory grows with the number of jobs served fails a long
+ * build eventually (it kept every sent job once: see wait_for_work() in
+ * server/dispatch.c). Not checked if the head exited during the run.
+ */
+static bool
+head_bounded(const struct opts *o, const struct rss *before,
+             const bool *alive_before, const struct rss *after,
+             const bool *alive_after)
+{
+	long grew;
+
+	if (o->max_head_growth_kib == 0 || o->n_pids == 0 || !alive_before[0] ||
+	    !alive_after[0])
+		return true;
+	grew = after[0].kib - before[0].kib;
+	if (grew <= o->max_head_growth_kib)
+		return true;
+	printf("head RSS grew by %ld KiB, more than the %ld KiB allowed\n",
+	       grew, o->max_head_growth_kib);
+	return false;
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 static void
@@ -682,7 +709,10 @@ main(int argc, char **argv)
 	read_all_rss(&o, after, alive_after);
 	report(&o, cl, &n, (double)(monotime_us() - t0_us) / 1e6);
 	print_rss(&o, before, alive_before, after, alive_after);
-	rc = verdict(&o, &n) ? 0 : 1;
+	rc = verdict(&o, &n) && head_bounded(&o, before, alive_before, after,
+	                                     alive_after)
+	             ? 0
+	             : 1;
 	printf("loadgen: %s\n", rc == 0 ? "PASS" : "FAIL");
 out:
 	for (int i = 0; cl && i < o.clients; i++)

@@ -498,8 +498,13 @@ static void
 wait_for_work(struct head *h, struct backoff *b)
 {
 	struct pollfd pfd = {.fd = jobq_wait_fd(h->ctx->q), .events = POLLIN};
-	bool busy =
-	        slots_running(h->slots) > 0 || transport_progress(h->ctx->t);
+	/*
+	 * Not in the || below: with a compile always running (any real
+	 * load) completed sends were never reaped, and the head kept every
+	 * sent job and its MPI request: 26 KiB a job (bench/load.sh).
+	 */
+	int sending = transport_progress(h->ctx->t);
+	bool busy = slots_running(h->slots) > 0 || sending > 0;
 	long us = backoff_next_us(b);
 	int ms = busy ? (int)((us + 999) / 1000) : IDLE_POLL_MS;
 
