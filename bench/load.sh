@@ -77,11 +77,13 @@ echo "server exit code: $srv"
 if [ -e "$W/port" ]; then echo "FAIL: port file still there after drain"; rc=1; fi
 # Every compile the head answered reached a client: its count of results
 # sent equals the clients' count of objects (no worker failures here).
-served=$(sed -n 's/.*drain complete: \([0-9]*\) compiles served.*/\1/p' "$W/server.0.log")
+# Logs: <prefix>.<rank>.log, or <prefix>/head.log and worker-N.log.
+logs() { cat "$W"/server.*.log "$W"/server/*.log 2>/dev/null || true; }
+served=$(logs | sed -n 's/.*drain complete: \([0-9]*\) compiles served.*/\1/p')
 ok=$(sed -n 's/^sent [0-9]*  ok \([0-9]*\) .*/\1/p' "$W/loadgen.out")
 echo "head: $served compiles served; clients: $ok correct objects"
 [ -n "$served" ] && [ "$served" = "$ok" ] || { echo "FAIL: served and received differ"; rc=1; }
-if grep -v -e 'listening on' -e 'draining (' -e 'drain complete' "$W"/server.*.log > "$W/warnings" 2>/dev/null; then
+if logs | grep -v -e 'listening on' -e 'draining (' -e 'drain complete' > "$W/warnings"; then
 	echo "server warnings/errors ($(wc -l < "$W/warnings") lines, first 10):"
 	head -10 "$W/warnings"
 fi
