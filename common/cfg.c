@@ -176,7 +176,7 @@ static const struct key keys[] = {
                 7 * 24 * 3600 * 1000LL,
                 "time limit of one compile on a rank, in milliseconds; a compile that takes longer is killed and the client compiles locally"),
         KEY_NUM(max_queued_jobs, KEY_INT, int, 1024, 1, 65536,
-                "requests the head holds at once, queued or running; further requests are refused as busy"),
+                "requests the head holds at once, queued or running; further requests wait in the socket until one is answered (the client's timeout bounds the wait)"),
         KEY_STR(scratch_dir, 0, "",
                 "root of the per-job directories on every rank; \"\" = $TMPDIR, or /tmp"),
         KEY_FLAG(

@@ -658,8 +658,13 @@ static void
 wait_for_work(struct head *h, struct backoff *b)
 {
 	struct pollfd pfd = {.fd = jobq_wait_fd(h->ctx->q), .events = POLLIN};
-	bool busy =
-	        slots_running(h->slots) > 0 || transport_progress(h->ctx->t);
+	/*
+	 * Not in the || below: with a compile always running (any real
+	 * load) completed sends were never reaped, and the head kept every
+	 * sent job and its MPI request: 26 KiB a job (bench/load.sh).
+	 */
+	int sending = transport_progress(h->ctx->t);
+	bool busy = slots_running(h->slots) > 0 || sending > 0;
 	long us = backoff_next_us(b);
 	int ms = busy ? (int)((us + 999) / 1000) : IDLE_POLL_MS;
 
@@ -712,6 +717,8 @@ stop_now(struct head *h)
 
 	log_warn("stopping now: abandoning %zu queued and %zu running compiles",
 	         h->n_pending, h->n_inflight);
+	/* From here the callbacks refuse by themselves; answer what is queued. */
+	frontend_close_intake(h->ctx->fe);
 	(void)take_requests(h); /* draining: new compiles are refused */
 	runset_release(&h->local);
 	while (h->pending_head) {
@@ -814,6 +821,13 @@ dispatch_run(const struct dispatch_ctx *ctx)
 		else
 			wait_for_work(&h, &b);
 	}
+	/*
+	 * Requests that arrived since the last pass would wait for an answer
+	 * nobody gives until the socket closes under them (the client sees a
+	 * reset): the frontend now refuses by itself; answer what is queued.
+	 */
+	frontend_close_intake(ctx->fe);
+	take_requests(&h);
 	log_warn(
 	        "drain complete: %llu compiles served; stopping %d worker ranks",
 	        (unsigned long long)h.completed, transport_size(ctx->t) - 1);

@@ -24,6 +24,7 @@
 #include <nng/supplemental/tls/tls.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@
 #define REFUSAL_KINDS    16
 #define RECV_SLACK_BYTES ((size_t)1 << 20)
 #define PEM_MAX_BYTES    ((size_t)1 << 20)
+#define FLUSH_QUIET_MS   200
 
 enum slot_state { SLOT_RECV, SLOT_WAIT, SLOT_SEND };
 
@@ -60,6 +62,15 @@ struct frontend {
 	int n_slots;
 	_Atomic uint64_t next_job_id;
 	_Atomic int sending;
+	/*
+	 * Intake closed (frontend_close_intake): callbacks refuse instead of
+	 * pushing. pushing counts callbacks between that check and their
+	 * jobq_push(), so the closer can wait for them (seq_cst: either the
+	 * callback sees closed, or the closer sees it pushing).
+	 */
+	_Atomic bool closed;
+	_Atomic int pushing;
+	_Atomic int64_t last_request_ms; /* for frontend_flush() */
 	_Atomic uint64_t refused[REFUSAL_KINDS];
 	/* Request bytes received, reply bytes handed to nng (status). */
 	_Atomic uint64_t bytes_in, bytes_out;
@@ -181,8 +192,17 @@ on_request(struct fe_slot *s, nng_msg *msg)
 		refuse(s, CLUSTCC__REFUSAL__REFUSAL_BUSY, text);
 		return;
 	}
+	atomic_fetch_add(&fe->pushing, 1);
+	if (atomic_load(&fe->closed)) {
+		atomic_fetch_sub(&fe->pushing, 1);
+		codec_free(req);
+		refuse(s, CLUSTCC__REFUSAL__REFUSAL_DRAINING,
+		       "server is shutting down");
+		return;
+	}
 	job = calloc(1, sizeof(*job));
 	if (!job) {
+		atomic_fetch_sub(&fe->pushing, 1);
 		codec_free(req);
 		refuse(s, CLUSTCC__REFUSAL__REFUSAL_INTERNAL, "out of memory");
 		return;
@@ -198,6 +218,7 @@ on_request(struct fe_slot *s, nng_msg *msg)
 		          req->compile->source_name, req->compile->source.len);
 	s->state = SLOT_WAIT;
 	jobq_push(fe->q, job);
+	atomic_fetch_sub(&fe->pushing, 1);
 }
 
 static void
@@ -224,6 +245,7 @@ slot_cb(void *arg)
 		arm_recv(s);
 		return;
 	}
+	atomic_store(&s->fe->last_request_ms, monotime_ms());
 	on_request(s, nng_aio_get_msg(s->aio));
 }
 
@@ -416,12 +438,31 @@ frontend_bytes(const struct frontend *fe, uint64_t *in, uint64_t *out)
 }
 
 void
+frontend_close_intake(struct frontend *fe)
+{
+	struct timespec nap = {0, 100000};
+
+	atomic_store(&fe->closed, true);
+	/* A callback past its check pushes within microseconds. */
+	while (atomic_load(&fe->pushing) > 0)
+		nanosleep(&nap, NULL);
+}
+
+void
 frontend_flush(struct frontend *fe, int64_t wait_ms)
 {
 	int64_t deadline = monotime_ms() + wait_ms;
 	struct timespec nap = {0, 1000000};
 
-	while (atomic_load(&fe->sending) > 0 && monotime_ms() < deadline)
+	/*
+	 * nng closes a socket at once (no linger): a client that read the
+	 * port file just before it was removed, and is still talking to us,
+	 * would see its connection reset instead of an answer.
+	 */
+	while ((atomic_load(&fe->sending) > 0 ||
+	        monotime_ms() - atomic_load(&fe->last_request_ms) <
+	                FLUSH_QUIET_MS) &&
+	       monotime_ms() < deadline)
 		nanosleep(&nap, NULL);
 }
 

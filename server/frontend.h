@@ -51,7 +51,20 @@ uint64_t frontend_refused(const struct frontend *fe, Clustcc__Refusal why);
  */
 void frontend_bytes(const struct frontend *fe, uint64_t *in, uint64_t *out);
 
-/* Wait up to wait_ms until no reply is being sent. Main thread. */
+/*
+ * Stop handing requests to the jobq: from now on the callbacks refuse
+ * every request as draining themselves. Returns once no callback is still
+ * about to push, so a jobq_pop_all() after this sees every request that
+ * will ever be pushed (the dispatcher's last pass answers those). Main
+ * thread.
+ */
+void frontend_close_intake(struct frontend *fe);
+
+/*
+ * Wait up to wait_ms until no reply is being sent and no request has come
+ * for 200 ms (clients still dialing get their answer before the socket
+ * closes). Main thread.
+ */
 void frontend_flush(struct frontend *fe, int64_t wait_ms);
 
 /* Close the socket, stop every aio, free (NULL allowed). Main thread. */
