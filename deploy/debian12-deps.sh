@@ -8,7 +8,10 @@ PKGS=(build-essential cmake pkg-config git jq procps bsdutils
       libcjson-dev libcriterion-dev
       # third-party sources for tests/integration/third_party.sh (binutils'
       # tarball is .tar.xz; its bfd is configured --with-system-zlib)
-      binutils-source googletest xz-utils zlib1g-dev)
+      binutils-source googletest xz-utils zlib1g-dev
+      # libFuzzer targets (tests/fuzz): clang 14; libclang_rt.fuzzer is in
+      # libclang-rt-14-dev, only a Recommends of clang-14
+      clang libclang-rt-14-dev)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \

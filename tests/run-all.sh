@@ -1,6 +1,7 @@
 #!/bin/bash
 # The whole test suite: unit + integration tests on an optimised build, then
-# again on an ASan+UBSan build. Long runs (ctest label 'long') are not part
+# again on an ASan+UBSan build, then the libFuzzer targets for a bounded time
+# each (clang, build-fuzz; tests/fuzz/CMakeLists.txt). Long runs (ctest label 'long') are not part
 # of it: ctest --test-dir build -L long.   usage: tests/run-all.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,3 +13,8 @@ run() {
 }
 run build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 run build-asan -DCMAKE_BUILD_TYPE=Debug -DCLUSTCC_SANITIZE=address,undefined
+# libFuzzer: clang only; builds just the fuzz targets and their libraries.
+cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	-DCLUSTCC_FUZZ=ON -DCLUSTCC_SANITIZE=address,undefined > /dev/null
+cmake --build build-fuzz -j2 --target fuzz
+ctest --test-dir build-fuzz -L fuzz -j2 --output-on-failure
