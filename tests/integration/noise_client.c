@@ -46,10 +46,13 @@ struct tally {
 	int refused[N_REFUSALS];
 };
 
+static int open_socket(nng_socket *s, int recv_ms);
+
 static int failures;
 static int total_refused[N_REFUSALS];
 static struct portfile pf;
-static nng_socket sock;
+static nng_socket sock;      /* every request but the huge one */
+static nng_socket huge_sock; /* the huge one, dropped by the server */
 static uint8_t *base;
 static size_t base_len;
 
@@ -315,9 +318,17 @@ oversize(size_t max_msg_bytes)
 	check(near.refused[CLUSTCC__REFUSAL__REFUSAL_TOO_BIG] == near.sent,
 	      "requests over max_msg_bytes are refused as too_big");
 
-	/* Dropped without a reply: wait less, then start a fresh socket. */
-	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, 5000);
-	send_one(&far, buf, huge);
+	/*
+	 * Dropped without a reply: on its own socket, so the others stay
+	 * usable; wait less for it.
+	 */
+	if (open_socket(&huge_sock, 5000) == 0) {
+		nng_socket main_sock = sock;
+
+		sock = huge_sock;
+		send_one(&far, buf, huge);
+		sock = main_sock;
+	}
 	print_tally(&far);
 	free(buf);
 	check(far.no_reply == 1, "a request far over the limit is dropped");
@@ -399,14 +410,14 @@ raw_tcp(int n, int *held_fd)
 }
 
 static int
-open_socket(void)
+open_socket(nng_socket *s, int recv_ms)
 {
-	if (nng_req0_open(&sock) != 0)
+	if (nng_req0_open(s) != 0)
 		return -1;
-	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, REPLY_MS);
-	nng_socket_set_ms(sock, NNG_OPT_REQ_RESENDTIME, 10 * REPLY_MS);
-	nng_socket_set_size(sock, NNG_OPT_RECVMAXSZ, 0);
-	return nng_dial(sock, pf.endpoint, NULL, 0) == 0 ? 0 : -1;
+	nng_socket_set_ms(*s, NNG_OPT_RECVTIMEO, recv_ms);
+	nng_socket_set_ms(*s, NNG_OPT_REQ_RESENDTIME, 10 * REPLY_MS);
+	nng_socket_set_size(*s, NNG_OPT_RECVMAXSZ, 0);
+	return nng_dial(*s, pf.endpoint, NULL, 0) == 0 ? 0 : -1;
 }
 
 static void
@@ -431,10 +442,13 @@ main(int argc, char **argv)
 		        "usage: noise_client PORT_FILE MAX_MSG_BYTES N SEED\n");
 		return 2;
 	}
+	/* Line by line, so a hang shows which kind it happened in. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	max_msg_bytes = strtoul(argv[2], NULL, 10);
 	n = atoi(argv[3]);
 	srand((unsigned)strtoul(argv[4], NULL, 10));
-	if (open_socket() != 0 || make_base(pf.token, &base, &base_len) != 0) {
+	if (open_socket(&sock, REPLY_MS) != 0 ||
+	    make_base(pf.token, &base, &base_len) != 0) {
 		fprintf(stderr, "noise_client: cannot reach '%s' or find gcc\n",
 		        pf.endpoint);
 		return 1;
@@ -445,13 +459,12 @@ main(int argc, char **argv)
 	bad_tokens(n);
 	raw_tcp(n, &held);
 	oversize(max_msg_bytes);
+	still_compiles();
 	nng_close(sock);
-	if (open_socket() != 0) {
-		check(false, "dial again after the dropped request");
-	} else {
-		still_compiles();
-		nng_close(sock);
-	}
+	/*
+	 * Not huge_sock: nng 1.5.2's nng_close() can wait forever for the
+	 * pipe still writing the dropped message (seen here); exit ends it.
+	 */
 	if (held >= 0)
 		close(held);
 	for (int i = 0; i < N_REFUSALS; i++) {
