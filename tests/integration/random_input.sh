@@ -19,9 +19,10 @@ make -s -C "$P" clean
 write_config 2 1 0
 grep -q "\"max_msg_bytes\": $MAX" "$T/cfg.json" || fail "test setup: max_msg_bytes is not $MAX"
 start_server 3
-note "noise: $N of each kind"
+SEED=${NOISE_SEED:-$$}
+note "noise: $N of each kind, seed $SEED (NOISE_SEED=$SEED repeats it)"
 start=$SECONDS
-"$BIN/noise_client" "$T/port" "$MAX" "$N" "${NOISE_SEED:-$$}" | tee "$T/noise.out" \
+"$BIN/noise_client" "$T/port" "$MAX" "$N" "$SEED" | tee "$T/noise.out" \
 	|| fail "noise_client reported failures"
 note "noise took $((SECONDS - start)) s"
 
