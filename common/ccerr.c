@@ -31,6 +31,10 @@ static const char *const names[] = {
 static_assert(sizeof(names) / sizeof(names[0]) == CC_ERRC_COUNT,
               "every cc_errc has a name");
 
+/* The attribute lets clang's -Wformat-nonliteral check our callers instead. */
+static void vset(struct cc_err *err, int code, int sys, const char *fmt,
+                 va_list ap) __attribute__((format(printf, 4, 0)));
+
 static void
 vset(struct cc_err *err, int code, int sys, const char *fmt, va_list ap)
 {

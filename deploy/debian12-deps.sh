@@ -14,7 +14,10 @@ PKGS=(build-essential cmake pkg-config git jq procps bsdutils
       # tarball is .tar.xz; its bfd is configured --with-system-zlib)
       binutils-source googletest xz-utils zlib1g-dev
       # self-signed certificates for tests/integration/tls.sh
-      openssl)
+      openssl
+      # libFuzzer targets (tests/fuzz): clang 14; libclang_rt.fuzzer is in
+      # libclang-rt-14-dev, only a Recommends of clang-14
+      clang libclang-rt-14-dev)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
