@@ -18,6 +18,7 @@
 
 #include <assert.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -221,6 +222,24 @@ read_value(int argc, char *const args[], int i, struct opt *o)
 }
 
 /* Read the option or input at args[i]. */
+/*
+ * gcc reads a long option it does not know, --X, as -fX (checked with gcc
+ * 12: --plugin=p.so loads p.so, --stack-usage writes a .su file). Only a
+ * local row is taken from the -f spelling: "--" and "-f" have the same
+ * length, so the row's value offsets hold for both.
+ */
+static const struct compopt *
+long_as_f_option(const char *arg)
+{
+	char f[256];
+	const struct compopt *row;
+
+	if (snprintf(f, sizeof(f), "-f%s", arg + 2) >= (int)sizeof(f))
+		return NULL;
+	row = compopt_find(f);
+	return row && (row->flags & COMPOPT_LOCAL) ? row : NULL;
+}
+
 static void
 read_opt(int argc, char *const args[], int i, struct opt *o)
 {
@@ -238,6 +257,8 @@ read_opt(int argc, char *const args[], int i, struct opt *o)
 		return;
 	}
 	o->row = compopt_find(a);
+	if (!o->row && a[1] == '-')
+		o->row = long_as_f_option(a);
 	if (!o->row)
 		return;
 	o->role = role_of(o->row);

@@ -97,6 +97,11 @@ static const struct reason_row rows[] = {
                                       "protocol version mismatch"},
         [FALLBACK_REFUSED_COMPILER] =
                 {"refused_compiler", "the worker's compiler differs from ours"},
+        [FALLBACK_REFUSED_NOT_ALLOWED] =
+                {"refused_not_allowed",
+                 "the compiler is not on the server's allowed_compilers"},
+        [FALLBACK_REFUSED_ARG] = {"refused_arg",
+                                  "an argument a worker must never run"},
         [FALLBACK_REFUSED_OTHER] = {"refused_other",
                                     "the server refused the request"},
         [FALLBACK_WORKER_FAILED] =

@@ -49,14 +49,16 @@ enum fallback_reason {
 	FALLBACK_TIMEOUT,        /* no answer in time */
 	FALLBACK_SEND_FAILED, /* request could not be sent / reply malformed */
 	FALLBACK_TOO_BIG,     /* preprocessed source over the size limit */
-	FALLBACK_PREPROCESS_FAILED, /* local preprocessing failed (gcc reports
-	                               it) */
-	FALLBACK_REFUSED_DRAINING,  /* server is draining */
-	FALLBACK_REFUSED_BUSY,      /* server queue full */
-	FALLBACK_REFUSED_TOKEN,     /* token mismatch */
-	FALLBACK_REFUSED_VERSION,   /* protocol version mismatch */
-	FALLBACK_REFUSED_COMPILER,  /* worker's compiler differs */
-	FALLBACK_REFUSED_OTHER,     /* malformed, rejected arg, internal */
+	FALLBACK_PREPROCESS_FAILED,   /* local preprocessing failed (gcc reports
+	                                 it) */
+	FALLBACK_REFUSED_DRAINING,    /* server is draining */
+	FALLBACK_REFUSED_BUSY,        /* server queue full */
+	FALLBACK_REFUSED_TOKEN,       /* token mismatch */
+	FALLBACK_REFUSED_VERSION,     /* protocol version mismatch */
+	FALLBACK_REFUSED_COMPILER,    /* worker's compiler differs */
+	FALLBACK_REFUSED_NOT_ALLOWED, /* not on allowed_compilers */
+	FALLBACK_REFUSED_ARG,         /* an argument a worker must not run */
+	FALLBACK_REFUSED_OTHER,       /* malformed, rejected arg, internal */
 	FALLBACK_WORKER_FAILED, /* compiler crashed/timed out on the worker */
 	FALLBACK_OUTPUT_FAILED, /* could not write the returned object */
 	FALLBACK_INTERNAL,      /* out of memory or a clustcc bug */

@@ -263,6 +263,8 @@ static const struct argv_case cases[] = {
 	{"-wrapper gdb,--args -c a.c", false, FALLBACK_HOST_FILES, NULL, NULL, C},
 	{"-fplugin=./x.so -c a.c", false, FALLBACK_HOST_FILES, NULL, NULL, C},
 	{"-fplugin-arg-x-y=z -c a.c", false, FALLBACK_HOST_FILES, NULL, NULL, C},
+	{"--plugin=./x.so -c a.c", false, FALLBACK_HOST_FILES, NULL, NULL, C},
+	{"--stack-usage -c a.c", false, FALLBACK_SIDE_OUTPUT, NULL, NULL, C},
 	{"-iplugindir=/p -c a.c", false, FALLBACK_HOST_FILES, NULL, NULL, C},
 	{"-fexec-charset=latin1 -c a.c", false, FALLBACK_HOST_FILES, NULL, NULL, C},
 	{"-fmodules-ts -c a.cc", false, FALLBACK_MODULES, NULL, NULL, C},
