@@ -10,10 +10,12 @@
 
 #include <limits.h>
 #include <mpi.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "monotime.h"
@@ -226,9 +228,31 @@ transport_recv_all(struct transport *t, transport_msg_fn *fn, void *arg)
 	}
 }
 
+/*
+ * MPI_Finalize is collective in Open MPI (a PMIx fence): if another rank
+ * never gets there (lost, stuck), every rank would hang in it after a
+ * finished drain. The port file is gone and every job answered by then,
+ * so after FINALIZE_GRACE_S the process exits without it instead.
+ */
+#define FINALIZE_GRACE_S 30
+
+static void *
+finalize_watchdog(void *arg)
+{
+	(void)arg;
+	sleep(FINALIZE_GRACE_S);
+	log_error("MPI_Finalize has not returned after %d s (another rank "
+	          "never reached it?); exiting without it",
+	          FINALIZE_GRACE_S);
+	_exit(0);
+	return NULL;
+}
+
 void
 transport_finalize(struct transport *t, int64_t wait_ms)
 {
+	pthread_t watchdog;
+
 	int64_t deadline = monotime_ms() + wait_ms;
 	struct timespec nap = {0, 1000000};
 
@@ -243,6 +267,8 @@ transport_finalize(struct transport *t, int64_t wait_ms)
 	}
 	free(t->sends);
 	free(t);
+	if (pthread_create(&watchdog, NULL, finalize_watchdog, NULL) == 0)
+		pthread_detach(watchdog);
 	MPI_Finalize();
 }
 

@@ -53,8 +53,9 @@ typedef void transport_msg_fn(int src, int tag, const uint8_t *buf, size_t len,
 bool transport_recv_all(struct transport *t, transport_msg_fn *fn, void *arg);
 
 /*
- * Finish pending sends (polling, at most wait_ms), MPI_Finalize, free.
- * NULL allowed.
+ * Finish pending sends (polling, at most wait_ms), free, MPI_Finalize.
+ * If MPI_Finalize has not returned after 30 s (a rank that never gets
+ * there), the process exits 0 without it. NULL allowed.
  */
 void transport_finalize(struct transport *t, int64_t wait_ms);
 
