@@ -90,10 +90,14 @@ print_table(const Clustcc__StatusReply *st)
 	       (double)st->uptime_ms / 1000.0,
 	       st->draining ? ", DRAINING" : "");
 	print_ranks(st);
-	printf("queue depth %u; jobs/s %.2f since start, %.2f over the last %.0f s\n",
-	       st->queue_depth, per_second(st->completed, st->uptime_ms),
-	       per_second(st->recent_completed, st->recent_ms),
-	       (double)st->recent_ms / 1000.0);
+	printf("queue depth %u; jobs/s %.2f since start", st->queue_depth,
+	       per_second(st->completed, st->uptime_ms));
+	/* A window under a second (just started) says nothing new. */
+	if (st->recent_ms >= 1000)
+		printf(", %.2f over the last %.0f s",
+		       per_second(st->recent_completed, st->recent_ms),
+		       (double)st->recent_ms / 1000.0);
+	printf("\n");
 	printf("bytes in %s (requests), out %s (replies)\n", in, out);
 	printf("compiles received %llu, completed %llu, refused %llu\n",
 	       (unsigned long long)st->received,
