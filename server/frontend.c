@@ -19,6 +19,7 @@
 #define LOG_MODULE "frontend"
 #include "frontend.h"
 
+#include <arpa/inet.h>
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/supplemental/tls/tls.h>
@@ -35,10 +36,12 @@
 #include "log.h"
 #include "monotime.h"
 
-#define REFUSAL_KINDS    16
-#define RECV_SLACK_BYTES ((size_t)1 << 20)
-#define PEM_MAX_BYTES    ((size_t)1 << 20)
-#define FLUSH_QUIET_MS   200
+#define REFUSAL_KINDS     16
+#define RECV_SLACK_BYTES  ((size_t)1 << 20)
+#define PEM_MAX_BYTES     ((size_t)1 << 20)
+#define FLUSH_QUIET_MS    200
+#define SUSPECT_LOG_FIRST 10
+#define SUSPECT_LOG_EVERY 1000
 
 enum slot_state { SLOT_RECV, SLOT_WAIT, SLOT_SEND };
 
@@ -122,6 +125,46 @@ refuse(struct fe_slot *s, Clustcc__Refusal why, const char *text)
 	send_bytes(s, buf, len);
 }
 
+/* "1.2.3.4:5678", "[::1]:5678" or "an ipc peer" (tls+tcp is tcp here). */
+static void
+format_peer(nng_msg *msg, char *out, size_t size)
+{
+	nng_sockaddr sa;
+	char ip[INET6_ADDRSTRLEN];
+
+	snprintf(out, size, "an unknown peer");
+	if (nng_pipe_get_addr(nng_msg_get_pipe(msg), NNG_OPT_REMADDR, &sa) != 0)
+		return;
+	if (sa.s_family == NNG_AF_INET &&
+	    inet_ntop(AF_INET, &sa.s_in.sa_addr, ip, sizeof(ip)))
+		snprintf(out, size, "%s:%u", ip, ntohs(sa.s_in.sa_port));
+	else if (sa.s_family == NNG_AF_INET6 &&
+	         inet_ntop(AF_INET6, sa.s_in6.sa_addr, ip, sizeof(ip)))
+		snprintf(out, size, "[%s]:%u", ip, ntohs(sa.s_in6.sa_port));
+	else if (sa.s_family == NNG_AF_IPC)
+		snprintf(out, size, "an ipc peer");
+}
+
+/*
+ * A request that fails the codec's checks (wrong token or version,
+ * malformed, too big) is a misconfigured client or an attack: warn with
+ * the peer's address, the first few times of each kind and then every
+ * 1000th, so that a flood cannot fill the log's disk.
+ */
+static void
+warn_rejected(struct frontend *fe, nng_msg *msg, Clustcc__Refusal why,
+              const char *text)
+{
+	uint64_t n = frontend_refused(fe, why) + 1;
+	char peer[INET6_ADDRSTRLEN + 16];
+
+	if (n > SUSPECT_LOG_FIRST && n % SUSPECT_LOG_EVERY != 0)
+		return;
+	format_peer(msg, peer, sizeof(peer));
+	log_warn("refused a request from %s: %s: %s (%llu of this kind so far)",
+	         peer, codec_refusal_name(why), text, (unsigned long long)n);
+}
+
 /* Hold pipe on s unless that pipe already holds max_per_pipe slots. */
 static bool
 claim_pipe(struct fe_slot *s, int pipe)
@@ -173,6 +216,7 @@ on_request(struct fe_slot *s, nng_msg *msg)
 	if (codec_unpack_request(nng_msg_body(msg), nng_msg_len(msg),
 	                         fe->max_msg_bytes, fe->token, &req, &why,
 	                         &err) != CC_OK) {
+		warn_rejected(fe, msg, why, err.msg);
 		nng_msg_free(msg);
 		refuse(s, why, err.msg);
 		return;

@@ -137,6 +137,11 @@ not_allowed=$(jq '.refusals.compiler_not_allowed // 0' "$T/status.json")
 [ "$not_allowed" -ge 8 ] || fail "status counts $not_allowed compiler_not_allowed refusals, expected >= 8"
 echo "RESULT final_build $nsrc served=$nsrc identical_objects=$(ls "$T/remote" | wc -l)" >> "$T/results"
 stop_server
+# Rejected requests are logged at warning level with the peer's address,
+# rate-limited (the first 10 of a kind, then every 1000th).
+n_warn=$(grep -c 'refused a request from 127.0.0.1:[0-9]*: bad_token' "$T/server/head.log" || true)
+[ "$n_warn" -ge 1 ] && [ "$n_warn" -le 10 ] ||
+	{ grep 'refused a request' "$T/server/head.log" >&2; fail "head.log has $n_warn bad_token warnings naming the peer, expected 1 to 10"; }
 
 # The table for the issue's closing note.
 {
