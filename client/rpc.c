@@ -31,6 +31,8 @@
 #include <nng/supplemental/tls/tls.h>
 #include <nng/supplemental/util/platform.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +43,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "monotime.h"
 
 #define CONNECT_TIMEOUT_MS 3000
 
@@ -174,6 +177,70 @@ dial(nng_socket sock, const struct portfile *pf)
 	return rv;
 }
 
+/*
+ * nng 1.5.2 (Debian 12) can deadlock in nng_close() (nanomsg/nng#1543,
+ * #1813; seen here about once in 4 runs of a client that had sent hundreds
+ * of requests on one socket). A wrapper stuck there would hang the user's
+ * build, so the close runs on its own thread and is given CLOSE_WAIT_MS;
+ * after that the socket is left to the process's exit.
+ */
+#define CLOSE_WAIT_MS 2000
+
+struct closer {
+	nng_socket sock;
+	atomic_bool done;
+	atomic_int refs; /* the closing thread and the waiter */
+};
+
+static void
+closer_put(struct closer *c)
+{
+	if (atomic_fetch_sub(&c->refs, 1) == 1)
+		free(c);
+}
+
+static void *
+closer_main(void *arg)
+{
+	struct closer *c = arg;
+
+	nng_close(c->sock);
+	atomic_store(&c->done, true);
+	closer_put(c);
+	return NULL;
+}
+
+static void
+close_bounded(nng_socket sock)
+{
+	struct timespec nap = {0, 100000};
+	struct closer *c = malloc(sizeof(*c));
+	pthread_t tid;
+	int64_t deadline;
+
+	if (!c) {
+		nng_close(sock);
+		return;
+	}
+	c->sock = sock;
+	atomic_init(&c->done, false);
+	atomic_init(&c->refs, 2);
+	if (pthread_create(&tid, NULL, closer_main, c) != 0) {
+		free(c);
+		nng_close(sock);
+		return;
+	}
+	pthread_detach(tid);
+	deadline = monotime_ms() + CLOSE_WAIT_MS;
+	while (!atomic_load(&c->done) && monotime_ms() < deadline)
+		nanosleep(&nap, NULL);
+	if (!atomic_load(&c->done))
+		log_warn("nng_close() has not returned after %d ms (nng bug "
+		         "#1543); leaving the socket to process exit",
+		         CLOSE_WAIT_MS);
+	closer_put(c);
+}
+
 static int
 open_socket(nng_socket *sock, const struct portfile *pf, int64_t timeout_ms,
             size_t max_bytes, struct cc_err *err)
@@ -203,7 +270,7 @@ open_socket(nng_socket *sock, const struct portfile *pf, int64_t timeout_ms,
 	 */
 	rv = dial(*sock, pf);
 	if (rv != 0) {
-		nng_close(*sock);
+		close_bounded(*sock);
 		return nng_fail(err, CC_ENNG, rv, "cannot connect to", url);
 	}
 	return CC_OK;
@@ -383,7 +450,7 @@ call(const struct portfile *pf, Clustcc__Request *req,
 	rc = open_socket(&sock, pf, wo->timeout_ms, max_bytes, err);
 	if (rc == CC_OK) {
 		rc = exchange(pf, sock, buf, len, wo, max_bytes, resp, err);
-		nng_close(sock);
+		close_bounded(sock);
 	}
 	free(buf);
 	return rc;
