@@ -85,40 +85,36 @@ token_is_valid(const char *s)
 }
 
 /*
- * Non-empty, shorter than the buffer, and no white space or control
- * characters, which would break the line format.
+ * Non-empty, shorter than max, and no white space or control characters,
+ * which would break the line format. Returns its length, or 0.
  */
+static size_t
+line_value_len(const char *s, size_t max)
+{
+	size_t len = strnlen(s, max);
+
+	if (len == 0 || len >= max)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c <= ' ' || c == 0x7f)
+			return 0;
+	}
+	return len;
+}
+
 static bool
 endpoint_is_valid(const char *s)
 {
-	size_t len = strnlen(s, PORTFILE_ENDPOINT_MAX);
-
-	if (len == 0 || len >= PORTFILE_ENDPOINT_MAX)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c <= ' ' || c == 0x7f)
-			return false;
-	}
-	return true;
+	return line_value_len(s, PORTFILE_ENDPOINT_MAX) > 0;
 }
 
-/* Absolute, shorter than the buffer, no white space or control chars. */
+/* A line value that is also an absolute path. */
 static bool
 ca_file_is_valid(const char *s)
 {
-	size_t len = strnlen(s, PORTFILE_PATH_MAX);
-
-	if (len == 0 || len >= PORTFILE_PATH_MAX || s[0] != '/')
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c <= ' ' || c == 0x7f)
-			return false;
-	}
-	return true;
+	return line_value_len(s, PORTFILE_PATH_MAX) > 0 && s[0] == '/';
 }
 
 int
