@@ -544,23 +544,34 @@ start_shipped(struct runner *r, struct cc_err *err)
 	return rc;
 }
 
+/*
+ * Run `compiler args -o <scratch>/out` in the client's cwd (exact mode:
+ * the check preprocessing, then the client's own command).
+ */
+static int
+spawn_in_cwd(struct runner *r, char **args, size_t n_args, const char *out,
+             const char *what, struct cc_err *err)
+{
+	char *path = scratch_path(r, out);
+	int rc;
+
+	if (!path)
+		return cc_err_set(err, CC_ENOMEM, "out of memory");
+	rc = spawn_in(
+	        r,
+	        argv_with_output(r->req->compiler->path, args, n_args, path, 0),
+	        r->req->cwd, what, err);
+	free(path);
+	return rc;
+}
+
 static int
 start_exact(struct runner *r, struct cc_err *err)
 {
-	char *out = scratch_path(r, "out.o");
-	int rc;
-
-	if (!out)
-		return cc_err_set(err, CC_ENOMEM, "out of memory");
 	r->stage = STAGE_COMPILE;
 	r->exact = true;
-	rc = spawn_in(r,
-	              argv_with_output(r->req->compiler->path,
-	                               r->req->exact_args, r->req->n_exact_args,
-	                               out, 0),
-	              r->req->cwd, "compile", err);
-	free(out);
-	return rc;
+	return spawn_in_cwd(r, r->req->exact_args, r->req->n_exact_args,
+	                    "out.o", "compile", err);
 }
 
 static bool
@@ -575,19 +586,9 @@ exact_possible(const Clustcc__CompileRequest *c)
 static int
 start_check(struct runner *r, struct cc_err *err)
 {
-	char *out = scratch_path(r, ".check.i");
-	int rc;
-
-	if (!out)
-		return cc_err_set(err, CC_ENOMEM, "out of memory");
 	r->stage = STAGE_CHECK;
-	rc = spawn_in(r,
-	              argv_with_output(r->req->compiler->path,
-	                               r->req->check_args, r->req->n_check_args,
-	                               out, 0),
-	              r->req->cwd, "check", err);
-	free(out);
-	return rc;
+	return spawn_in_cwd(r, r->req->check_args, r->req->n_check_args,
+	                    ".check.i", "check", err);
 }
 
 /* True if .check.i exists and equals in.i byte for byte. */
